@@ -1,0 +1,1 @@
+# Products, channel SKU aliases and kits arrive with the catalog issue.

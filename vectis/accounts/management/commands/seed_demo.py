@@ -1,0 +1,95 @@
+import json
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from vectis.accounts import services
+from vectis.accounts.models import ApiClient
+from vectis.accounts.scopes import ALL_SCOPES
+from warehouses import services as warehouse_services
+from warehouses.models import Warehouse
+
+DEMO_ACCOUNT = "Demo Merchant"
+DEMO_CLIENT = "demo"
+DEMO_WAREHOUSES = [
+    {
+        "code": "PHX",
+        "name": "Phoenix DC",
+        "priority": 10,
+        "address": {
+            "name": "Phoenix DC",
+            "address1": "4100 E Broadway Rd",
+            "city": "Phoenix",
+            "state": "AZ",
+            "postal_code": "85040",
+            "country": "US",
+        },
+    },
+    {
+        "code": "NJ",
+        "name": "Newark Fulfilment",
+        "priority": 5,
+        "address": {
+            "name": "Newark Fulfilment",
+            "address1": "200 Port St",
+            "city": "Newark",
+            "state": "NJ",
+            "postal_code": "07114",
+            "country": "US",
+        },
+    },
+]
+
+
+class Command(BaseCommand):
+    help = (
+        "Create (or refresh) the demo account with sample data and a client holding every scope; "
+        "prints fresh credentials and a curl example. Safe to run again: it rotates the secret."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--base-url", default="http://127.0.0.1:8000")
+        parser.add_argument("--json", action="store_true", help="Print only the credentials JSON.")
+
+    def handle(self, *args, **options):
+        with transaction.atomic():
+            account, _ = services.account_get_or_create(name=DEMO_ACCOUNT)
+            for data in DEMO_WAREHOUSES:
+                if not Warehouse.objects.filter(account=account, code=data["code"]).exists():
+                    warehouse_services.warehouse_create(account=account, data=data)
+            client = ApiClient.objects.filter(account=account, name=DEMO_CLIENT).first()
+            if client is None:
+                issued = services.api_client_create(
+                    account=account, name=DEMO_CLIENT, scopes=list(ALL_SCOPES)
+                )
+                client, secret = issued.client, issued.client_secret
+            else:
+                secret = services.api_client_rotate_secret(client=client)
+
+        creds = {
+            "account_id": account.public_id,
+            "client_id": client.client_id,
+            "client_secret": secret,
+            "scopes": client.scope_list,
+        }
+        if options["json"]:
+            self.stdout.write(json.dumps(creds))
+            return
+        base = options["base_url"].rstrip("/")
+        self.stdout.write(
+            f"""
+Vectis demo account ready: {account.name} ({account.public_id})
+
+  client_id:     {client.client_id}
+  client_secret: {secret}
+
+Get a token, then list the demo warehouses:
+
+  TOKEN=$(curl -s -X POST {base}/oauth/token -H 'Content-Type: application/json' \\
+    -d '{{"grant_type": "client_credentials", "client_id": "{client.client_id}", "client_secret": "{secret}"}}' \\
+    | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+  curl -s {base}/v1/warehouses -H "Authorization: Bearer $TOKEN"
+
+API docs: {base}/docs   ·   OpenAPI: {base}/v1/openapi.json
+"""
+        )

@@ -1,0 +1,61 @@
+"""Accounts and API clients: every write goes through here."""
+
+import secrets
+from dataclasses import dataclass
+
+from django.db import transaction
+from oauth2_provider.models import Application
+
+from vectis.accounts.models import Account, ApiClient
+from vectis.accounts.scopes import ALL_SCOPES, parse_scopes
+from vectis.errors import ValidationFailed
+
+
+@dataclass(frozen=True)
+class IssuedClient:
+    client: ApiClient
+    client_secret: str  # shown once; only its hash is stored
+
+
+def account_get_or_create(*, name: str) -> tuple[Account, bool]:
+    """Return the account named `name`, creating it when missing."""
+    name = name.strip()
+    if not name:
+        raise ValidationFailed("Account name must not be blank.", field="account")
+    return Account.objects.get_or_create(name=name)
+
+
+def api_client_create(*, account: Account, name: str, scopes: list[str] | str) -> IssuedClient:
+    """Create a confidential client-credentials client allowed to request `scopes`."""
+    try:
+        scope_list = parse_scopes(scopes)
+    except ValueError as exc:
+        raise ValidationFailed(str(exc), field="scopes") from exc
+    if not scope_list:
+        raise ValidationFailed("At least one scope is required.", field="scopes")
+    secret = secrets.token_urlsafe(36)
+    with transaction.atomic():
+        application = Application.objects.create(
+            name=f"{account.name}: {name}"[:255],
+            client_type=Application.CLIENT_CONFIDENTIAL,
+            authorization_grant_type=Application.GRANT_CLIENT_CREDENTIALS,
+            client_secret=secret,
+            hash_client_secret=True,
+        )
+        client = ApiClient.objects.create(
+            account=account, application=application, name=name, scopes=" ".join(scope_list)
+        )
+    return IssuedClient(client=client, client_secret=secret)
+
+
+def api_client_rotate_secret(*, client: ApiClient) -> str:
+    """Replace the client's secret; existing access tokens stay valid until they expire."""
+    secret = secrets.token_urlsafe(36)
+    application = client.application
+    application.client_secret = secret
+    application.save(update_fields=["client_secret"])
+    return secret
+
+
+def all_scopes() -> list[str]:
+    return list(ALL_SCOPES)

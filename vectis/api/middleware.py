@@ -1,0 +1,67 @@
+"""Request ids on every response, and the error envelope for errors Django answers itself."""
+
+import re
+import uuid
+
+from django.http import JsonResponse
+
+from vectis.api.errors import envelope
+
+_CLIENT_ID_OK = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+# Paths whose errors must be JSON even when Django (not DRF) produced them.
+_JSON_PREFIXES = ("/v1/", "/oauth/")
+
+
+def _new_request_id() -> str:
+    return f"req_{uuid.uuid4().hex}"
+
+
+class RequestIdMiddleware:
+    """Echo a sane client `X-Request-ID` or mint one; JSON-ify bare error responses of the API."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.headers.get("X-Request-ID", "")
+        request.request_id = incoming if _CLIENT_ID_OK.match(incoming) else _new_request_id()
+        response = self.get_response(request)
+        if (
+            response.status_code >= 400
+            and request.path.startswith(_JSON_PREFIXES)
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
+            response = self._as_envelope(request, response)
+        response["X-Request-ID"] = request.request_id
+        return response
+
+    @staticmethod
+    def _as_envelope(request, response):
+        status = response.status_code
+        replacement = JsonResponse(envelope_for_status(status, request), status=status)
+        for header in ("Allow", "WWW-Authenticate", "Retry-After"):
+            if header in response:
+                replacement[header] = response[header]
+        return replacement
+
+
+_STATUS_CODES = {
+    400: ("bad_request", "The request could not be understood."),
+    401: ("not_authenticated", "Authentication credentials were not provided."),
+    403: ("forbidden", "You do not have permission to perform this action."),
+    404: ("not_found", "Not found."),
+    405: ("method_not_allowed", "Method not allowed."),
+    406: ("not_acceptable", "The requested response format is not available."),
+    413: ("payload_too_large", "The request body is too large."),
+    415: ("unsupported_media_type", "Unsupported media type."),
+    429: ("rate_limited", "Too many requests."),
+    500: ("internal_error", "An internal error occurred. It has been logged."),
+    503: ("service_unavailable", "The service is temporarily unavailable."),
+}
+
+
+def envelope_for_status(status: int, request=None) -> dict:
+    code, message = _STATUS_CODES.get(
+        status, ("internal_error", "An internal error occurred.") if status >= 500 else ("error", "The request failed.")
+    )
+    return envelope(code, message, request=request)

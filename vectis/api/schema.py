@@ -1,0 +1,224 @@
+"""OpenAPI 3.1: OAuth2 client credentials with per-operation scopes and documented errors."""
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.openapi import AutoSchema
+
+from vectis.accounts.scopes import SCOPES
+from vectis.api.permissions import required_scopes
+
+ERROR_REF = {"$ref": "#/components/schemas/Error"}
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message", "field", "request_id"],
+            "properties": {
+                "code": {"type": "string", "examples": ["validation_error"]},
+                "message": {"type": "string", "examples": ["Invalid SKU: WIDGET-BLU not found"]},
+                "field": {"type": ["string", "null"], "examples": ["items[0].sku"]},
+                "details": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "field": {"type": ["string", "null"]},
+                            "code": {"type": "string"},
+                            "message": {"type": "string"},
+                        },
+                    },
+                },
+                "request_id": {"type": ["string", "null"], "examples": ["req_3f2a…"]},
+            },
+        }
+    },
+}
+
+_RATE_HEADERS = {
+    "X-RateLimit-Limit": "Bucket capacity (burst) of this client.",
+    "X-RateLimit-Remaining": "Requests left in the bucket now.",
+    "X-RateLimit-Reset": "Unix time (seconds) at which the bucket is full again.",
+}
+
+_COMMON_ERRORS = {
+    "400": "Invalid input (`validation_error`, with `field` and `details`).",
+    "401": "Missing, invalid or expired token (`not_authenticated`, `invalid_token`).",
+    "403": "The token lacks the required scope (`insufficient_scope`).",
+    "404": "No such object in your account (`not_found`).",
+    "409": "Conflict with current state, or the same Idempotency-Key is still in flight "
+    "(`idempotency_in_progress`).",
+    "422": "The Idempotency-Key was used with a different request (`idempotency_key_reused`).",
+    "429": "Rate limit exceeded (`rate_limited`); see `Retry-After`.",
+}
+
+
+class BearerTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "vectis.api.authentication.BearerTokenAuthentication"
+    name = "oauth2"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "oauth2",
+            "description": "OAuth 2.0 client credentials. Send the token as "
+            "`Authorization: Bearer <token>`; tokens live one hour.",
+            "flows": {"clientCredentials": {"tokenUrl": "/oauth/token", "scopes": dict(SCOPES)}},
+        }
+
+    def get_security_requirement(self, auto_schema):
+        return {self.name: required_scopes(auto_schema.view, auto_schema.method)}
+
+
+class VectisAutoSchema(AutoSchema):
+    def get_operation(self, path, path_regex, path_prefix, method, registry):
+        operation = super().get_operation(path, path_regex, path_prefix, method, registry)
+        if operation is None:
+            return None
+        authenticated = bool(self.view.get_authenticators())
+        scopes = required_scopes(self.view, method) if authenticated else []
+        if scopes:
+            needed = " or ".join(f"`{s}`" for s in scopes)
+            note = f"**Scope:** {needed}."
+            operation["description"] = (
+                f"{operation.get('description', '')}\n\n{note}".strip()
+                if operation.get("description")
+                else note
+            )
+            operation.setdefault("x-scopes", scopes)
+        parameters = operation.setdefault("parameters", [])
+        if method == "POST" and authenticated:
+            parameters.append(
+                {
+                    "name": "Idempotency-Key",
+                    "in": "header",
+                    "required": False,
+                    "description": "Makes retries safe: the same key and body within 24 h "
+                    "return the original response (header `Idempotent-Replayed: true`).",
+                    "schema": {"type": "string", "maxLength": 255},
+                }
+            )
+        parameters.append(
+            {
+                "name": "X-Request-ID",
+                "in": "header",
+                "required": False,
+                "description": "Your id for this request; echoed back, and in errors.",
+                "schema": {"type": "string", "maxLength": 128},
+            }
+        )
+        responses = operation.setdefault("responses", {})
+        wanted = []
+        if authenticated:
+            wanted += ["401", "403", "429"]
+        if method in ("POST", "PUT", "PATCH") or self._has_query_params(operation):
+            wanted.append("400")
+        if "{" in path:
+            wanted.append("404")
+        if method == "POST" and authenticated:
+            wanted += ["409", "422"]
+        if method != "GET":
+            for status, text in getattr(self.view, "schema_errors", {}).items():
+                responses.setdefault(str(status), _error_response(text))
+        for status in wanted:
+            responses.setdefault(status, _error_response(_COMMON_ERRORS[status]))
+        if authenticated:
+            for status, response in responses.items():
+                if status.startswith("2"):
+                    headers = response.setdefault("headers", {})
+                    for name, text in _RATE_HEADERS.items():
+                        headers.setdefault(name, {"description": text, "schema": {"type": "integer"}})
+        return operation
+
+    @staticmethod
+    def _has_query_params(operation) -> bool:
+        return any(p.get("in") == "query" for p in operation.get("parameters", []))
+
+
+def _error_response(description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": ERROR_REF}}}
+
+
+TOKEN_PATH = {
+    "post": {
+        "operationId": "oauth_token_create",
+        "summary": "Get an access token (OAuth 2.0 client credentials)",
+        "description": "Accepts a JSON or a form-encoded body; client credentials may also be "
+        "sent with HTTP Basic auth. Errors on this endpoint use the RFC 6749 format "
+        '(`{"error": "invalid_client"}`).',
+        "tags": ["auth"],
+        "security": [],
+        "requestBody": {
+            "required": True,
+            "content": {
+                media: {
+                    "schema": {
+                        "type": "object",
+                        "required": ["grant_type"],
+                        "properties": {
+                            "grant_type": {"type": "string", "enum": ["client_credentials"]},
+                            "client_id": {"type": "string"},
+                            "client_secret": {"type": "string"},
+                            "scope": {
+                                "type": "string",
+                                "description": "Space-separated scopes; omitted means every "
+                                "scope the client was granted.",
+                                "examples": ["orders:read orders:write inventory:read"],
+                            },
+                        },
+                    }
+                }
+                for media in ("application/json", "application/x-www-form-urlencoded")
+            },
+        },
+        "responses": {
+            "200": {
+                "description": "Token issued.",
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["access_token", "token_type", "expires_in", "scope"],
+                            "properties": {
+                                "access_token": {"type": "string"},
+                                "token_type": {"type": "string", "enum": ["Bearer"]},
+                                "expires_in": {"type": "integer", "examples": [3600]},
+                                "scope": {"type": "string"},
+                            },
+                        }
+                    }
+                },
+            },
+            "400": {
+                "description": "`invalid_request`, `invalid_scope`, `unsupported_grant_type` "
+                "or `unauthorized_client`.",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/OAuthError"}}},
+            },
+            "401": {
+                "description": "`invalid_client`: unknown client or wrong secret.",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/OAuthError"}}},
+            },
+        },
+    }
+}
+
+OAUTH_ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {"type": "string", "examples": ["invalid_client"]},
+        "error_description": {"type": "string"},
+    },
+}
+
+
+def postprocess_schema(result, generator, request, public):
+    """Add the shared Error component and the token endpoint (not a DRF view)."""
+    components = result.setdefault("components", {})
+    schemas = components.setdefault("schemas", {})
+    schemas["Error"] = ERROR_SCHEMA
+    schemas["OAuthError"] = OAUTH_ERROR_SCHEMA
+    paths = {"/oauth/token": TOKEN_PATH}
+    paths.update(result.get("paths", {}))
+    result["paths"] = paths
+    return result

@@ -1,0 +1,74 @@
+"""Serializer building blocks shared by every resource."""
+
+import re
+
+from django.core.validators import RegexValidator
+from rest_framework import serializers
+
+from vectis.countries import COUNTRY_CODES
+
+CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]*$")
+
+
+class StrictSerializer(serializers.Serializer):
+    """Refuses input keys it does not know, and read-only ones, instead of ignoring them."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            writable = {name for name, f in self.fields.items() if not f.read_only}
+            errors = {}
+            for key in data:
+                if key in writable:
+                    continue
+                if key in self.fields:
+                    errors[key] = [
+                        serializers.ErrorDetail(f"{key} cannot be changed.", code="read_only")
+                    ]
+                else:
+                    errors[key] = [
+                        serializers.ErrorDetail(f"Unknown field {key!r}.", code="unknown_field")
+                    ]
+            if errors:
+                raise serializers.ValidationError(errors)
+        return super().to_internal_value(data)
+
+
+class CodeField(serializers.CharField):
+    """A short identifier: letters, digits, `.`, `_`, `-`; starts with a letter or digit."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 64)
+        super().__init__(**kwargs)
+        self.validators.append(
+            RegexValidator(
+                CODE_RE, message="Use letters, digits, '.', '_' and '-' only.", code="invalid"
+            )
+        )
+
+
+class CountryField(serializers.CharField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 2)
+        kwargs.setdefault("min_length", 2)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data).upper()
+        if value not in COUNTRY_CODES:
+            raise serializers.ValidationError(
+                f"{value!r} is not an ISO 3166-1 alpha-2 country code.", code="invalid_country"
+            )
+        return value
+
+
+class AddressSerializer(StrictSerializer):
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    company = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    address1 = serializers.CharField(max_length=200)
+    address2 = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    city = serializers.CharField(max_length=100)
+    state = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    postal_code = serializers.CharField(max_length=20)
+    country = CountryField()
+    phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    email = serializers.EmailField(required=False, allow_blank=True)

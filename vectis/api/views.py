@@ -1,0 +1,151 @@
+"""Base views every endpoint builds on: rate limit, scopes, idempotency, account scoping."""
+
+from django.conf import settings
+from django.db import connection
+from rest_framework import exceptions, mixins, viewsets
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from vectis.api import idempotency, ratelimit
+
+
+class _Replay(Exception):
+    def __init__(self, response):
+        self.response = response
+
+
+class VectisAPIMixin:
+    """Order of checks: authenticate → rate limit → scopes → idempotency key → handler."""
+
+    def initial(self, request, *args, **kwargs):
+        self.format_kwarg = self.get_format_suffix(**kwargs)
+        neg = self.perform_content_negotiation(request)
+        request.accepted_renderer, request.accepted_media_type = neg
+        version, scheme = self.determine_version(request, *args, **kwargs)
+        request.version, request.versioning_scheme = version, scheme
+
+        self.perform_authentication(request)
+        self.check_rate_limit(request)
+        self.check_permissions(request)
+        self.check_throttles(request)
+        self.claim_idempotency_key(request)
+
+    def check_rate_limit(self, request) -> None:
+        principal = request.user
+        if not getattr(principal, "is_authenticated", False):
+            return
+        decision = ratelimit.check(principal.client.public_id)
+        request._ratelimit = decision
+        if decision is not None and not decision.allowed:
+            raise exceptions.Throttled(
+                wait=decision.retry_after,
+                detail=exceptions.ErrorDetail(
+                    f"Rate limit exceeded; retry in {decision.retry_after} s.", code="rate_limited"
+                ),
+            )
+
+    def claim_idempotency_key(self, request) -> None:
+        raw = request.headers.get("Idempotency-Key")
+        if request.method != "POST" or raw is None:
+            return
+        key = idempotency.validate_key(raw)
+        # Read the raw body now, before DRF's parser consumes the stream.
+        body = request._request.body
+        claim = idempotency.claim(
+            account=request.user.account,
+            key=key,
+            method=request.method,
+            path=request.get_full_path(),
+            body=body,
+        )
+        if claim.replay is not None:
+            raise _Replay(idempotency.replay_response(claim.replay))
+        request._idempotency_record = claim.record
+
+    def handle_exception(self, exc):
+        if isinstance(exc, _Replay):
+            return exc.response
+        return super().handle_exception(exc)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        decision = getattr(request, "_ratelimit", None)
+        if decision is not None:
+            for name, value in decision.headers().items():
+                response[name] = value
+        record = getattr(request, "_idempotency_record", None)
+        if record is not None:
+            request._idempotency_record = None
+            if hasattr(response, "render") and not getattr(response, "is_rendered", True):
+                response.render()
+            error = response.data.get("error") if isinstance(getattr(response, "data", None), dict) else None
+            idempotency.complete(record, response, error.get("code") if error else None)
+        return response
+
+
+class VectisAPIView(VectisAPIMixin, APIView):
+    pass
+
+
+class AccountScopedMixin:
+    """Querysets hold only the caller's account's rows; lookups use the public id."""
+
+    lookup_field = "public_id"
+    lookup_url_kwarg = "id"
+
+    @property
+    def account(self):
+        # None while drf-spectacular inspects the view without a request user.
+        return getattr(getattr(self.request, "user", None), "account", None)
+
+    def get_queryset(self):
+        return super().get_queryset().filter(account=self.account)
+
+
+class VectisGenericViewSet(VectisAPIMixin, AccountScopedMixin, viewsets.GenericViewSet):
+    pass
+
+
+class ReadOnlyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VectisGenericViewSet):
+    pass
+
+
+def validated(serializer_class, data, *, partial: bool = False, context: dict | None = None):
+    """Validate request data with a named serializer; errors become 400 validation_error."""
+    serializer = serializer_class(data=data, partial=partial, context=context or {})
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class HealthView(APIView):
+    """Liveness and readiness for load balancers: the database (and Redis, when configured)."""
+
+    authentication_classes: list = []
+    permission_classes: list = []
+    schema = None
+
+    def get(self, request):
+        checks = {"database": _check_database(), "redis": _check_redis()}
+        healthy = all(v in ("ok", "disabled") for v in checks.values())
+        return Response({"status": "ok" if healthy else "degraded", **checks}, status=200 if healthy else 503)
+
+
+def _check_database() -> str:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return "ok"
+    except Exception:  # any failure means "not ready"
+        return "error"
+
+
+def _check_redis() -> str:
+    if not settings.REDIS_URL:
+        return "disabled"
+    try:
+        import redis
+
+        redis.Redis.from_url(settings.REDIS_URL, socket_timeout=1).ping()
+        return "ok"
+    except Exception:
+        return "error"

@@ -1,0 +1,34 @@
+"""Model building blocks shared by every app."""
+
+from functools import partial
+
+from django.db import models
+
+from vectis.ids import new_public_id
+
+
+class PublicIdField(models.CharField):
+    """A prefixed, non-sequential, URL-safe id (`wh_…`) generated on creation."""
+
+    def __init__(self, prefix: str = "", *args, **kwargs):
+        self.prefix = prefix
+        kwargs.setdefault("max_length", 32)
+        kwargs.setdefault("unique", True)
+        kwargs.setdefault("editable", False)
+        if prefix:
+            kwargs["default"] = partial(new_public_id, prefix)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        kwargs.pop("default", None)
+        kwargs["prefix"] = self.prefix
+        return name, path, args, kwargs
+
+
+class TimestampedModel(models.Model):
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        abstract = True

@@ -1,0 +1,28 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
+from oauth2_provider.views import TokenView
+
+from vectis.api.views import HealthView
+
+v1 = [
+    path("openapi.json", SpectacularJSONAPIView.as_view(), name="openapi"),
+    path("", include("warehouses.urls")),
+]
+
+urlpatterns = [
+    path("oauth/token", TokenView.as_view(), name="oauth-token"),
+    path("v1/", include(v1)),
+    path(
+        "docs",
+        SpectacularSwaggerView.as_view(url_name="openapi"),
+        name="swagger-ui",
+    ),
+    path("healthz", HealthView.as_view(), name="healthz"),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = "vectis.api.errors.bad_request"
+handler403 = "vectis.api.errors.permission_denied"
+handler404 = "vectis.api.errors.page_not_found"
+handler500 = "vectis.api.errors.server_error"

@@ -1,0 +1,16 @@
+from vectis.errors import DuplicateError, ValidationFailed
+
+
+class DuplicateWarehouseCode(DuplicateError):
+    code = "duplicate_code"
+    default_message = "A warehouse with this code already exists."
+
+
+class DuplicateLocationCode(DuplicateError):
+    code = "duplicate_code"
+    default_message = "A location with this code already exists in this warehouse."
+
+
+class DefaultLocationRequired(ValidationFailed):
+    code = "default_location_required"
+    default_message = "The default location of a warehouse cannot be deactivated."
