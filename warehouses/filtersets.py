@@ -1,12 +1,12 @@
 import django_filters
 from django.db.models import Q
 
-from vectis.api.filters import CommaListFilter, TimestampFilterSet
+from vectis.api.filters import BooleanFilter, CommaListFilter, TimestampFilterSet
 from warehouses.models import Location, Warehouse
 
 
 class WarehouseFilterSet(TimestampFilterSet):
-    active = django_filters.BooleanFilter()
+    active = BooleanFilter()
     code = CommaListFilter(field_name="code", help_text="Exact code, or a comma-separated list.")
     q = django_filters.CharFilter(method="search", help_text="Search code and name.")
 
@@ -23,8 +23,8 @@ class LocationFilterSet(TimestampFilterSet):
         field_name="warehouse__public_id", help_text="Warehouse id (`wh_…`)."
     )
     code = CommaListFilter(field_name="code", help_text="Exact code, or a comma-separated list.")
-    pickable = django_filters.BooleanFilter()
-    active = django_filters.BooleanFilter()
+    pickable = BooleanFilter()
+    active = BooleanFilter()
     q = django_filters.CharFilter(method="search", help_text="Search code and name.")
 
     class Meta:

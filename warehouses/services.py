@@ -66,8 +66,7 @@ def location_create(*, warehouse: Warehouse, data: dict) -> Location:
             )
     except IntegrityError as exc:
         raise DuplicateLocationCode(
-            f"Location code {values.get('code')!r} already exists in warehouse "
-            f"{warehouse.code!r}.",
+            f"Location code {values.get('code')!r} already exists in warehouse {warehouse.code!r}.",
             field="code",
         ) from exc
 

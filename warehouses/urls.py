@@ -1,9 +1,17 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from warehouses.api.views import LocationViewSet, WarehouseViewSet
+from warehouses.api.views import LocationViewSet, WarehouseLocationViewSet, WarehouseViewSet
 
 router = SimpleRouter(trailing_slash=False)
 router.register("warehouses", WarehouseViewSet, basename="warehouse")
 router.register("locations", LocationViewSet, basename="location")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path(
+        "warehouses/<str:warehouse_id>/locations",
+        WarehouseLocationViewSet.as_view({"get": "list", "post": "create"}),
+        name="warehouse-locations",
+    ),
+    *router.urls,
+]

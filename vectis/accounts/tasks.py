@@ -1,6 +1,6 @@
-from celery import shared_task
 from datetime import timedelta
 
+from celery import shared_task
 from django.utils import timezone
 from oauth2_provider.models import AccessToken
 

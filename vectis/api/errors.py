@@ -1,7 +1,7 @@
 """One error envelope for every error the API returns.
 
-    {"error": {"code": "validation_error", "message": "...", "field": "items[0].sku",
-               "details": [{"field": ..., "code": ..., "message": ...}], "request_id": "req_…"}}
+{"error": {"code": "validation_error", "message": "...", "field": "items[0].sku",
+           "details": [{"field": ..., "code": ..., "message": ...}], "request_id": "req_…"}}
 """
 
 import logging
@@ -46,6 +46,9 @@ def flatten_errors(detail, prefix: str | None = None) -> list[dict]:
         for key, value in detail.items():
             if key in ("non_field_errors", "__all__"):
                 out.extend(flatten_errors(value, prefix))
+            elif isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
+                # DRF keys list-serializer errors by item index.
+                out.extend(flatten_errors(value, f"{prefix or ''}[{key}]"))
             else:
                 out.extend(flatten_errors(value, f"{prefix}.{key}" if prefix else str(key)))
     elif isinstance(detail, list):
@@ -195,6 +198,8 @@ def page_not_found(request, exception=None):
 
 def server_error(request):
     return JsonResponse(
-        envelope("internal_error", "An internal error occurred. It has been logged.", request=request),
+        envelope(
+            "internal_error", "An internal error occurred. It has been logged.", request=request
+        ),
         status=500,
     )

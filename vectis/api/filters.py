@@ -1,6 +1,6 @@
 """Filter and sort building blocks for list endpoints."""
 
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 
 import django_filters
 from django import forms
@@ -26,12 +26,33 @@ class DateOrDateTimeField(forms.Field):
                 )
             parsed = datetime.combine(day, time.min)
         if timezone.is_naive(parsed):
-            parsed = timezone.make_aware(parsed, timezone.UTC)
+            parsed = timezone.make_aware(parsed, UTC)
         return parsed
 
 
 class DateOrDateTimeFilter(django_filters.Filter):
     field_class = DateOrDateTimeField
+
+
+class StrictBooleanField(forms.Field):
+    """`true`/`false` (or 1/0); anything else is an error rather than "no filter"."""
+
+    TRUE = {"true", "1", "yes"}
+    FALSE = {"false", "0", "no"}
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        lowered = str(value).lower()
+        if lowered in self.TRUE:
+            return True
+        if lowered in self.FALSE:
+            return False
+        raise forms.ValidationError("Use true or false.", code="invalid")
+
+
+class BooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
 
 
 class CommaListFilter(django_filters.Filter):

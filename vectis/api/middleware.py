@@ -62,6 +62,9 @@ _STATUS_CODES = {
 
 def envelope_for_status(status: int, request=None) -> dict:
     code, message = _STATUS_CODES.get(
-        status, ("internal_error", "An internal error occurred.") if status >= 500 else ("error", "The request failed.")
+        status,
+        ("internal_error", "An internal error occurred.")
+        if status >= 500
+        else ("error", "The request failed."),
     )
     return envelope(code, message, request=request)

@@ -31,7 +31,10 @@ class PagePagination(BasePagination):
     def paginate_queryset(self, queryset, request, view=None):
         self.page = _positive_int(request.query_params.get("page"), "page", 1)
         self.per_page = _positive_int(
-            request.query_params.get("per_page"), "per_page", self.default_per_page, self.max_per_page
+            request.query_params.get("per_page"),
+            "per_page",
+            self.default_per_page,
+            self.max_per_page,
         )
         self.total = queryset.count()
         offset = (self.page - 1) * self.per_page

@@ -127,7 +127,9 @@ class VectisAutoSchema(AutoSchema):
                 if status.startswith("2"):
                     headers = response.setdefault("headers", {})
                     for name, text in _RATE_HEADERS.items():
-                        headers.setdefault(name, {"description": text, "schema": {"type": "integer"}})
+                        headers.setdefault(
+                            name, {"description": text, "schema": {"type": "integer"}}
+                        )
         return operation
 
     @staticmethod
@@ -192,11 +194,15 @@ TOKEN_PATH = {
             "400": {
                 "description": "`invalid_request`, `invalid_scope`, `unsupported_grant_type` "
                 "or `unauthorized_client`.",
-                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/OAuthError"}}},
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/OAuthError"}}
+                },
             },
             "401": {
                 "description": "`invalid_client`: unknown client or wrong secret.",
-                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/OAuthError"}}},
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/OAuthError"}}
+                },
             },
         },
     }

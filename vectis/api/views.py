@@ -78,7 +78,11 @@ class VectisAPIMixin:
             request._idempotency_record = None
             if hasattr(response, "render") and not getattr(response, "is_rendered", True):
                 response.render()
-            error = response.data.get("error") if isinstance(getattr(response, "data", None), dict) else None
+            error = (
+                response.data.get("error")
+                if isinstance(getattr(response, "data", None), dict)
+                else None
+            )
             idempotency.complete(record, response, error.get("code") if error else None)
         return response
 
@@ -127,7 +131,9 @@ class HealthView(APIView):
     def get(self, request):
         checks = {"database": _check_database(), "redis": _check_redis()}
         healthy = all(v in ("ok", "disabled") for v in checks.values())
-        return Response({"status": "ok" if healthy else "degraded", **checks}, status=200 if healthy else 503)
+        return Response(
+            {"status": "ok" if healthy else "degraded", **checks}, status=200 if healthy else 503
+        )
 
 
 def _check_database() -> str:

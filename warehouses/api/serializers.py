@@ -26,7 +26,9 @@ class WarehouseSerializer(serializers.ModelSerializer):
     def get_default_location_id(self, obj) -> str | None:
         value = getattr(obj, "default_location_public_id", None)
         if value is None:
-            value = obj.locations.filter(is_default=True).values_list("public_id", flat=True).first()
+            value = (
+                obj.locations.filter(is_default=True).values_list("public_id", flat=True).first()
+            )
         return value
 
 

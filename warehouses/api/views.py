@@ -1,7 +1,6 @@
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status
-from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from vectis.api.views import VectisGenericViewSet, validated
@@ -59,48 +58,46 @@ class WarehouseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VectisG
         services.warehouse_update(warehouse=warehouse, data=data)
         return self._respond(warehouse.pk, status.HTTP_200_OK)
 
+    def _respond(self, pk: int, code: int) -> Response:
+        warehouse = selectors.warehouses_for_account(self.account).get(pk=pk)
+        return Response(WarehouseSerializer(warehouse).data, status=code)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List a warehouse's locations", tags=["locations"]),
+)
+class WarehouseLocationViewSet(mixins.ListModelMixin, VectisGenericViewSet):
+    """`/v1/warehouses/{warehouse_id}/locations`: the bins of one warehouse."""
+
+    scope_resource = "warehouses"
+    serializer_class = LocationSerializer
+    filterset_class = LocationFilterSet
+    sort_fields = ("code", "name", "created_at", "updated_at")
+    default_sort = "code"
+    schema_errors = DUPLICATE_CODE
+
+    def get_warehouse(self):
+        return get_object_or_404(
+            selectors.warehouses_for_account(self.account), public_id=self.kwargs["warehouse_id"]
+        )
+
+    def get_queryset(self):
+        queryset = selectors.locations_for_account(self.account)
+        if getattr(self, "swagger_fake_view", False):
+            return queryset
+        return queryset.filter(warehouse=self.get_warehouse())
+
     @extend_schema(
-        methods=["GET"],
-        summary="List a warehouse's locations",
-        tags=["locations"],
-        filters=True,
-        responses={200: LocationSerializer(many=True)},
-    )
-    @extend_schema(
-        methods=["POST"],
         summary="Add a location (bin) to a warehouse",
         tags=["locations"],
         request=LocationCreateSerializer,
         responses={201: LocationSerializer},
     )
-    @action(
-        detail=True,
-        methods=["get", "post"],
-        url_path="locations",
-        filterset_class=LocationFilterSet,
-        serializer_class=LocationSerializer,
-        sort_fields=("code", "name", "created_at", "updated_at"),
-        default_sort="code",
-    )
-    def locations(self, request, id=None):
-        warehouse = self.get_object()
-        if request.method == "POST":
-            data = validated(LocationCreateSerializer, request.data)
-            location = services.location_create(warehouse=warehouse, data=data)
-            return Response(LocationSerializer(location).data, status=status.HTTP_201_CREATED)
-        queryset = self.filter_queryset(
-            selectors.locations_for_account(self.account).filter(warehouse=warehouse)
-        )
-        page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(LocationSerializer(page, many=True).data)
-
-    def get_object(self):
-        # Not filter_queryset(): on the locations action the filters are the locations' own.
-        return get_object_or_404(self.get_queryset(), public_id=self.kwargs["id"])
-
-    def _respond(self, pk: int, code: int) -> Response:
-        warehouse = selectors.warehouses_for_account(self.account).get(pk=pk)
-        return Response(WarehouseSerializer(warehouse).data, status=code)
+    def create(self, request, warehouse_id=None):
+        warehouse = self.get_warehouse()
+        data = validated(LocationCreateSerializer, request.data)
+        location = services.location_create(warehouse=warehouse, data=data)
+        return Response(LocationSerializer(location).data, status=status.HTTP_201_CREATED)
 
 
 @extend_schema_view(

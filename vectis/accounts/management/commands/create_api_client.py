@@ -18,8 +18,9 @@ class Command(BaseCommand):
         parser.add_argument("--name", required=True, help="A name for this client.")
         group = parser.add_mutually_exclusive_group(required=True)
         group.add_argument(
-            "--scopes", help=f'Space-separated scopes, e.g. "orders:read orders:write". '
-            f"Known: {' '.join(ALL_SCOPES)}"
+            "--scopes",
+            help=f'Space-separated scopes, e.g. "orders:read orders:write". '
+            f"Known: {' '.join(ALL_SCOPES)}",
         )
         group.add_argument("--all-scopes", action="store_true", help="Grant every scope.")
 
@@ -27,7 +28,9 @@ class Command(BaseCommand):
         scopes = list(ALL_SCOPES) if options["all_scopes"] else options["scopes"]
         try:
             account, _ = services.account_get_or_create(name=options["account"])
-            issued = services.api_client_create(account=account, name=options["name"], scopes=scopes)
+            issued = services.api_client_create(
+                account=account, name=options["name"], scopes=scopes
+            )
         except DomainError as exc:
             raise CommandError(exc.message) from exc
         self.stdout.write(

@@ -76,6 +76,13 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(creds))
             return
         base = options["base_url"].rstrip("/")
+        token_body = json.dumps(
+            {
+                "grant_type": "client_credentials",
+                "client_id": client.client_id,
+                "client_secret": secret,
+            }
+        )
         self.stdout.write(
             f"""
 Vectis demo account ready: {account.name} ({account.public_id})
@@ -86,7 +93,7 @@ Vectis demo account ready: {account.name} ({account.public_id})
 Get a token, then list the demo warehouses:
 
   TOKEN=$(curl -s -X POST {base}/oauth/token -H 'Content-Type: application/json' \\
-    -d '{{"grant_type": "client_credentials", "client_id": "{client.client_id}", "client_secret": "{secret}"}}' \\
+    -d '{token_body}' \\
     | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
   curl -s {base}/v1/warehouses -H "Authorization: Bearer $TOKEN"
 

@@ -1,0 +1,71 @@
+import json
+from io import StringIO
+
+import pytest
+from django.contrib.auth.hashers import check_password
+from django.core.management import CommandError, call_command
+
+from vectis.accounts.models import Account, ApiClient
+from vectis.accounts.scopes import ALL_SCOPES
+
+pytestmark = pytest.mark.django_db
+
+
+def _run(*args) -> dict:
+    out = StringIO()
+    call_command("create_api_client", *args, stdout=out)
+    lines = out.getvalue().strip().splitlines()
+    assert len(lines) == 1, "prints exactly one JSON object"
+    return json.loads(lines[0])
+
+
+def test_creates_account_and_client_and_prints_credentials_once():
+    # when
+    result = _run("--account", "Acme", "--name", "shopify", "--scopes", "orders:read orders:write")
+    # then
+    assert set(result) == {"account_id", "client_id", "client_secret", "scopes"}
+    assert result["scopes"] == ["orders:read", "orders:write"]
+    account = Account.objects.get()
+    assert account.name == "Acme" and result["account_id"] == account.public_id
+    client = ApiClient.objects.get()
+    assert client.account == account
+    assert client.client_id == result["client_id"]
+    assert check_password(result["client_secret"], client.application.client_secret)
+    assert client.application.client_secret != result["client_secret"]
+
+
+def test_reuses_existing_account_and_grants_all_scopes():
+    first = _run("--account", "Acme", "--name", "a", "--scopes", "orders:read")
+    second = _run("--account", "Acme", "--name", "b", "--all-scopes")
+    assert first["account_id"] == second["account_id"]
+    assert Account.objects.count() == 1
+    assert ApiClient.objects.count() == 2
+    assert second["scopes"] == list(ALL_SCOPES)
+
+
+def test_unknown_scope_is_an_error_and_creates_nothing():
+    with pytest.raises(CommandError, match="Unknown scope"):
+        _run("--account", "Acme", "--name", "x", "--scopes", "orders:read orders:delete")
+    assert ApiClient.objects.count() == 0
+
+
+def test_seed_demo_prints_working_credentials_and_is_rerunnable(client):
+    out = StringIO()
+    call_command("seed_demo", "--json", stdout=out)
+    first = json.loads(out.getvalue())
+    out = StringIO()
+    call_command("seed_demo", "--json", stdout=out)
+    second = json.loads(out.getvalue())
+    assert first["client_id"] == second["client_id"]
+    assert ApiClient.objects.count() == 1
+    # the rotated secret works, the old one no longer does
+    for secret, status in ((first["client_secret"], 401), (second["client_secret"], 200)):
+        response = client.post(
+            "/oauth/token",
+            {
+                "grant_type": "client_credentials",
+                "client_id": second["client_id"],
+                "client_secret": secret,
+            },
+        )
+        assert response.status_code == status
