@@ -13,6 +13,7 @@ app.autodiscover_tasks(["vectis.api", "vectis.accounts"])
 app.autodiscover_tasks()
 
 app.conf.beat_schedule = {
+    "webhooks-sweep": {"task": "webhooks.sweep", "schedule": 15.0},
     "purge-expired-idempotency-keys": {
         "task": "vectis.api.tasks.purge_idempotency_keys",
         "schedule": crontab(minute=17),

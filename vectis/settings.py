@@ -241,3 +241,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.request": {"level": "ERROR"}},
 }
+
+# --- Webhooks -------------------------------------------------------------------------------
+# Plain-http and private/loopback targets are for local development and tests only.
+VECTIS_WEBHOOK_ALLOW_HTTP = env_bool("VECTIS_WEBHOOK_ALLOW_HTTP", False)
+VECTIS_WEBHOOK_ALLOW_PRIVATE = env_bool("VECTIS_WEBHOOK_ALLOW_PRIVATE", False)
+VECTIS_WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("VECTIS_WEBHOOK_TIMEOUT_SECONDS", "10"))
+VECTIS_WEBHOOK_DISABLE_AFTER_SECONDS = env_int("VECTIS_WEBHOOK_DISABLE_AFTER_SECONDS", 3 * 86400)

@@ -1,1 +1,128 @@
-# Models arrive with the webhooks issue.
+from django.db import models
+from django.db.models import Q
+
+from vectis.db import PublicIdField, TimestampedModel
+
+
+class Event(models.Model):
+    """Outbox row: written in the transaction of the change it reports."""
+
+    public_id = PublicIdField(prefix="evt")
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
+    type = models.CharField(max_length=64)
+    data = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Set once the event has been matched to endpoints (Delivery rows exist); NULL rows are
+    # what the sweep picks up when the broker missed the after-commit fan-out.
+    fanned_out_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["account", "created_at", "id"], name="event_account_created"),
+            models.Index(fields=["account", "type", "created_at"], name="event_account_type"),
+            models.Index(
+                fields=["created_at"],
+                condition=Q(fanned_out_at__isnull=True),
+                name="event_pending_fanout",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.public_id} {self.type}"
+
+
+class WebhookEndpoint(TimestampedModel):
+    public_id = PublicIdField(prefix="whk")
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
+    url = models.URLField(max_length=2048)
+    events = models.JSONField(default=list, help_text='Event types, or ["*"] for all.')
+    description = models.CharField(max_length=500, blank=True)
+    active = models.BooleanField(default=True)
+    secret = models.CharField(max_length=100)
+    secret_rotated_at = models.DateTimeField(null=True, blank=True)
+    disabled_reason = models.CharField(max_length=500, blank=True)
+    disabled_at = models.DateTimeField(null=True, blank=True)
+    # Start of the current run of failed attempts; cleared by any success.
+    failing_since = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["account", "active"], name="endpoint_account_active")]
+
+    def __str__(self) -> str:
+        return f"{self.public_id} {self.url}"
+
+    def wants(self, event_type: str) -> bool:
+        return "*" in self.events or event_type in self.events
+
+
+class Delivery(models.Model):
+    """One event to one endpoint, with its retry state."""
+
+    PENDING = "pending"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    STATUSES = [(PENDING, "Pending"), (SUCCEEDED, "Succeeded"), (FAILED, "Failed")]
+
+    public_id = PublicIdField(prefix="dlv")
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="deliveries")
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    event_type = models.CharField(max_length=64)
+    status = models.CharField(max_length=16, choices=STATUSES, default=PENDING)
+    attempt_count = models.PositiveIntegerField(default=0)
+    # Attempts since the delivery was (re)started; drives the backoff schedule.
+    run_attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # While an attempt is in flight; a crashed worker's claim expires and the sweep retries.
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    # When a task for the next attempt was last queued (the sweep does not queue it again soon).
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "endpoint"], name="uniq_delivery_event_endpoint"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["endpoint", "status", "created_at"], name="delivery_endpoint_status"
+            ),
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(status="pending"),
+                name="delivery_due",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.public_id} {self.status}"
+
+
+class DeliveryAttempt(models.Model):
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="attempts")
+    number = models.PositiveIntegerField()
+    attempted_at = models.DateTimeField()
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    duration_ms = models.PositiveIntegerField()
+    error = models.CharField(max_length=500, blank=True)
+    response_body = models.TextField(blank=True)  # first 2 kB
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(fields=["delivery", "number"], name="uniq_attempt_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.delivery_id}#{self.number} {self.status_code or self.error}"

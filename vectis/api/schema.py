@@ -227,4 +227,51 @@ def postprocess_schema(result, generator, request, public):
     paths = {"/oauth/token": TOKEN_PATH}
     paths.update(result.get("paths", {}))
     result["paths"] = paths
+    result["webhooks"] = _webhooks_section(schemas)
     return result
+
+
+def _webhooks_section(schemas: dict) -> dict:
+    """OpenAPI 3.1 `webhooks`: one entry per event type with the payload it delivers."""
+    from webhooks.event_types import EVENT_TYPES
+
+    section = {}
+    for event_type in EVENT_TYPES.values():
+        if event_type.schema and event_type.schema in schemas:
+            data_schema = {"$ref": f"#/components/schemas/{event_type.schema}"}
+        else:
+            data_schema = {
+                "type": "object",
+                "description": f"The {event_type.schema or 'event'} payload.",
+            }
+        section[event_type.name] = {
+            "post": {
+                "summary": event_type.description,
+                "description": "Signed with `X-Vectis-Signature` (hex HMAC-SHA256 of the raw "
+                "body keyed with the endpoint secret) and Standard Webhooks headers "
+                "`webhook-id`, `webhook-timestamp`, `webhook-signature`. Answer 2xx to "
+                "acknowledge; 429/5xx/timeouts are retried for about 3 days, 410 disables the "
+                "endpoint.",
+                "operationId": f"webhook_{event_type.name.replace('.', '_')}",
+                "tags": ["webhook events"],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["id", "type", "created_at", "data"],
+                                "properties": {
+                                    "id": {"type": "string", "examples": ["evt_8Xk2…"]},
+                                    "type": {"type": "string", "const": event_type.name},
+                                    "created_at": {"type": "string", "format": "date-time"},
+                                    "data": data_schema,
+                                },
+                            }
+                        }
+                    },
+                },
+                "responses": {"2XX": {"description": "Delivered."}},
+            }
+        }
+    return section

@@ -1,0 +1,118 @@
+from rest_framework import serializers
+
+from vectis.api.serializers import StrictSerializer
+from webhooks.models import Delivery, DeliveryAttempt, Event, WebhookEndpoint
+
+
+class WebhookEndpointSerializer(serializers.ModelSerializer):
+    id = serializers.CharField(source="public_id", read_only=True)
+    events = serializers.ListField(child=serializers.CharField())
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = [
+            "id",
+            "url",
+            "events",
+            "description",
+            "active",
+            "disabled_reason",
+            "disabled_at",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class WebhookEndpointWithSecretSerializer(WebhookEndpointSerializer):
+    secret = serializers.CharField(
+        help_text="Signing secret (`whsec_…`). Shown only on create and rotate_secret."
+    )
+
+    class Meta(WebhookEndpointSerializer.Meta):
+        fields = [*WebhookEndpointSerializer.Meta.fields, "secret"]
+
+
+class WebhookEndpointCreateSerializer(StrictSerializer):
+    url = serializers.URLField(max_length=2048)
+    events = serializers.ListField(
+        child=serializers.CharField(max_length=64),
+        allow_empty=False,
+        max_length=100,
+        help_text='Event types to receive, or ["*"] for every type.',
+    )
+    description = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    active = serializers.BooleanField(default=True)
+
+
+class WebhookEndpointUpdateSerializer(StrictSerializer):
+    url = serializers.URLField(max_length=2048, required=False)
+    events = serializers.ListField(
+        child=serializers.CharField(max_length=64),
+        allow_empty=False,
+        max_length=100,
+        required=False,
+    )
+    description = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    active = serializers.BooleanField(required=False)
+    id = serializers.CharField(read_only=True)
+    secret = serializers.CharField(read_only=True)
+
+
+class DeliveryAttemptSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DeliveryAttempt
+        fields = ["number", "attempted_at", "status_code", "duration_ms", "error", "response_body"]
+
+
+class DeliverySerializer(serializers.ModelSerializer):
+    id = serializers.CharField(source="public_id", read_only=True)
+    event_id = serializers.CharField(source="event.public_id", read_only=True)
+    webhook_id = serializers.CharField(source="endpoint.public_id", read_only=True)
+    attempts = DeliveryAttemptSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Delivery
+        fields = [
+            "id",
+            "event_id",
+            "event_type",
+            "webhook_id",
+            "status",
+            "attempt_count",
+            "next_attempt_at",
+            "last_attempt_at",
+            "last_status_code",
+            "last_error",
+            "created_at",
+            "completed_at",
+            "attempts",
+        ]
+
+
+class EventSerializer(serializers.ModelSerializer):
+    id = serializers.CharField(source="public_id", read_only=True)
+    data = serializers.JSONField()
+
+    class Meta:
+        model = Event
+        fields = ["id", "type", "created_at", "data"]
+
+
+class EventTypeSerializer(serializers.Serializer):
+    type = serializers.CharField()
+    description = serializers.CharField()
+    scope = serializers.CharField(help_text="Read scope that shows this type in /v1/events.")
+
+
+class EventTypeListSerializer(serializers.Serializer):
+    data = EventTypeSerializer(many=True)
+
+
+class RecoverSerializer(StrictSerializer):
+    since = serializers.DateTimeField(
+        help_text="Resend every delivery created since this time that has not succeeded."
+    )
+
+
+class RecoverResultSerializer(serializers.Serializer):
+    requeued = serializers.IntegerField()

@@ -1,0 +1,79 @@
+"""The one registry of webhook event types: name, meaning, who may read it, payload shape."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class EventType:
+    name: str
+    description: str
+    # The read scope that lets a client see this event in GET /v1/events.
+    scope: str
+    # Name of the OpenAPI component describing `data` (the resource's API representation).
+    schema: str | None = None
+
+
+_TYPES = [
+    EventType(
+        "ping", "Sent by POST /v1/webhooks/{id}/test to check an endpoint.", "webhooks:manage"
+    ),
+    # Orders
+    EventType("order.created", "An order was accepted.", "orders:read", "Order"),
+    EventType(
+        "order.updated", "Order fields changed; `data.changed` lists them.", "orders:read", "Order"
+    ),
+    EventType("order.allocated", "Every line of an order is reserved.", "orders:read", "Order"),
+    EventType("order.backordered", "Some or all lines lack stock.", "orders:read", "Order"),
+    EventType("order.held", "An order was put on hold.", "orders:read", "Order"),
+    EventType(
+        "order.cancelled", "An order (or some of its lines) was cancelled.", "orders:read", "Order"
+    ),
+    EventType("order.shipped", "Every unit of an order has shipped.", "orders:read", "Order"),
+    EventType(
+        "order.delivered", "Every package of an order was delivered.", "orders:read", "Order"
+    ),
+    # Packages
+    EventType("package.created", "A package was created for an order.", "packages:read", "Package"),
+    EventType("package.shipped", "A package shipped with a label.", "packages:read", "Package"),
+    EventType("package.delivered", "A package was delivered.", "packages:read", "Package"),
+    # Inventory
+    EventType(
+        "inventory.adjusted",
+        "On-hand stock changed by an adjustment or transfer.",
+        "inventory:read",
+        "InventoryAdjustedEvent",
+    ),
+    EventType(
+        "inventory.low_stock",
+        "Available stock in a warehouse fell to or below its threshold.",
+        "inventory:read",
+        "InventoryLowStockEvent",
+    ),
+    # Products
+    EventType("product.created", "A product was created.", "products:read", "Product"),
+    EventType("product.updated", "A product changed.", "products:read", "Product"),
+    EventType("product.archived", "A product was archived.", "products:read", "Product"),
+    # Returns
+    EventType("return.created", "A return (RMA) was requested.", "returns:read", "Return"),
+    EventType("return.authorized", "A return was authorized.", "returns:read", "Return"),
+    EventType("return.received", "Returned units were received.", "returns:read", "Return"),
+    EventType("return.closed", "A return was closed.", "returns:read", "Return"),
+]
+
+EVENT_TYPES: dict[str, EventType] = {t.name: t for t in _TYPES}
+
+
+def get(name: str) -> EventType:
+    try:
+        return EVENT_TYPES[name]
+    except KeyError:
+        raise ValueError(
+            f"Unknown event type {name!r}; declare it in webhooks/event_types.py"
+        ) from None
+
+
+def types_visible_to(scopes: frozenset[str] | set[str]) -> list[str]:
+    """Event types whose read scope is among `scopes` (all of them with webhooks:manage)."""
+    if "webhooks:manage" in scopes:
+        return list(EVENT_TYPES)
+    return [t.name for t in _TYPES if t.scope in scopes]

@@ -1,0 +1,91 @@
+"""One webhook POST, to an address checked by the SSRF guard, never following redirects."""
+
+import http.client
+import socket
+import ssl
+import time
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from webhooks import ssrf
+
+RESPONSE_KEEP_BYTES = 2048
+
+
+@dataclass(frozen=True)
+class HttpResult:
+    status_code: int | None
+    body: str
+    error: str
+    duration_ms: int
+
+
+class _PinnedMixin:
+    """Connect to a pre-checked IP while keeping the hostname for Host and TLS (SNI, cert)."""
+
+    pinned_ip: str
+
+    def _create_connection(self, address, timeout, source_address=None):
+        return socket.create_connection((self.pinned_ip, address[1]), timeout, source_address)
+
+
+class PinnedHTTPConnection(_PinnedMixin, http.client.HTTPConnection):
+    pass
+
+
+class PinnedHTTPSConnection(_PinnedMixin, http.client.HTTPSConnection):
+    pass
+
+
+def post(url: str, body: bytes, headers: dict[str, str], *, timeout: float) -> HttpResult:
+    started = time.monotonic()
+
+    def done(status=None, text="", error="") -> HttpResult:
+        return HttpResult(status, text, error[:500], int((time.monotonic() - started) * 1000))
+
+    parts = urlsplit(url)
+    https = parts.scheme == "https"
+    port = parts.port or (443 if https else 80)
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    try:
+        addresses = ssrf.resolve(parts.hostname, port)
+    except ssrf.UnsafeURL as exc:
+        return done(error=f"refused: {exc.message}")
+    except OSError as exc:
+        return done(error=f"dns: {exc}")
+
+    last_error = "no address"
+    for ip in addresses[:3]:
+        remaining = timeout - (time.monotonic() - started)
+        if remaining <= 0:
+            return done(error=f"timeout after {timeout:g}s")
+        if https:
+            conn = PinnedHTTPSConnection(
+                parts.hostname, port, timeout=remaining, context=ssl.create_default_context()
+            )
+        else:
+            conn = PinnedHTTPConnection(parts.hostname, port, timeout=remaining)
+        conn.pinned_ip = ip
+        try:
+            conn.request("POST", path, body=body, headers=headers)
+            response = conn.getresponse()
+            kept = _read_limited(response)
+            return done(response.status, kept.decode("utf-8", errors="replace"))
+        except TimeoutError:
+            return done(error=f"timeout after {timeout:g}s")
+        except ssl.SSLError as exc:
+            return done(error=f"tls: {exc}")
+        except (ConnectionError, OSError, http.client.HTTPException) as exc:
+            last_error = f"connection: {exc.__class__.__name__}: {exc}"
+        finally:
+            conn.close()
+    return done(error=last_error)
+
+
+def _read_limited(response) -> bytes:
+    """The first 2 kB of the body; the connection is closed after, so the rest is not read."""
+    try:
+        return response.read(RESPONSE_KEEP_BYTES)
+    except (TimeoutError, OSError, http.client.HTTPException):
+        # The status line arrived, which is what decides the outcome; the body is a courtesy.
+        return b""

@@ -1,0 +1,452 @@
+"""Webhooks: the outbox (emit), endpoints, fan-out, delivery attempts, retries and recovery.
+
+Flow: `emit()` writes an Event in the caller's transaction → after commit a task fans it out
+to the matching endpoints (one Delivery each, unique per event and endpoint) → a task per
+delivery makes attempt N, claimed with a conditional UPDATE so a redelivered task never
+repeats or double-counts it → failures are retried on a fixed backoff schedule by the
+periodic sweep, which also fans out any event the broker never received.
+"""
+
+import json
+import logging
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from celery import current_app
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from vectis.accounts.models import Account
+from vectis.errors import Conflict, ValidationFailed
+from webhooks import event_types, http, signing, ssrf
+from webhooks.models import Delivery, DeliveryAttempt, Event, WebhookEndpoint
+
+logger = logging.getLogger("vectis.webhooks")
+
+# Delay before attempt n+1 after attempt n failed (n = 1, 2, …): about 3 days in all.
+RETRY_SCHEDULE = [
+    timedelta(seconds=30),
+    timedelta(minutes=2),
+    timedelta(minutes=10),
+    timedelta(minutes=30),
+    timedelta(hours=1),
+    timedelta(hours=2),
+    timedelta(hours=4),
+    timedelta(hours=8),
+    timedelta(hours=12),
+    timedelta(hours=12),
+    timedelta(hours=12),
+    timedelta(hours=12),
+    timedelta(hours=12),
+]
+MAX_ATTEMPTS = len(RETRY_SCHEDULE) + 1
+JITTER = 0.2  # ±20 %
+# A claimed attempt whose worker died is retried once this has passed.
+CLAIM_GRACE = timedelta(seconds=30)
+# Deliveries are (re)queued by the sweep at most this often.
+REQUEUE_AFTER = timedelta(minutes=5)
+# Retries this soon are queued with a countdown; later ones are left to the sweep.
+COUNTDOWN_MAX = timedelta(minutes=15)
+# Events younger than this are left to their own after-commit fan-out.
+FANOUT_GRACE = timedelta(seconds=10)
+
+
+class EndpointDisabled(Conflict):
+    code = "endpoint_disabled"
+    default_message = "The webhook endpoint is disabled; enable it first."
+
+
+class DeliveryInProgress(Conflict):
+    code = "delivery_in_progress"
+    default_message = "An attempt of this delivery is in flight; try again shortly."
+
+
+# --- recording --------------------------------------------------------------------------------
+def emit(account: Account | int, type: str, data: dict) -> Event:
+    """Record an event in the caller's transaction; fan-out runs only after it commits."""
+    event_types.get(type)  # unknown types are a programming error
+    account_id = account if isinstance(account, int) else account.pk
+    # Round-trip through JSON so Decimals and datetimes are stored as the API renders them.
+    payload = json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+    event = Event.objects.create(account_id=account_id, type=type, data=payload)
+    transaction.on_commit(lambda: _enqueue_fan_out(event.pk))
+    return event
+
+
+def _enqueue_fan_out(event_id: int) -> None:
+    from webhooks.tasks import fan_out_event
+
+    try:
+        fan_out_event.delay(event_id)
+    except Exception as exc:  # broker unreachable: the sweep fans it out later
+        logger.warning(
+            "fan-out of event %s not queued (%s); the sweep will pick it up", event_id, exc
+        )
+
+
+def fan_out(event_id: int) -> list[int]:
+    """Create one Delivery per matching active endpoint, once; returns the new delivery ids."""
+    with transaction.atomic():
+        event = Event.objects.select_for_update().filter(pk=event_id).first()
+        if event is None or event.fanned_out_at is not None:
+            return []
+        endpoints = [
+            e
+            for e in WebhookEndpoint.objects.filter(account_id=event.account_id, active=True)
+            if e.wants(event.type)
+        ]
+        now = timezone.now()
+        Delivery.objects.bulk_create(
+            [
+                Delivery(
+                    account_id=event.account_id,
+                    event=event,
+                    endpoint=endpoint,
+                    event_type=event.type,
+                    next_attempt_at=now,
+                    enqueued_at=now,
+                )
+                for endpoint in endpoints
+            ],
+            ignore_conflicts=True,
+        )
+        event.fanned_out_at = now
+        event.save(update_fields=["fanned_out_at"])
+        ids = list(
+            Delivery.objects.filter(
+                event=event, attempt_count=0, status=Delivery.PENDING
+            ).values_list("pk", flat=True)
+        )
+        transaction.on_commit(lambda: _enqueue_attempts([(pk, 1) for pk in ids]))
+    return ids
+
+
+def _enqueue_attempts(pairs: list[tuple[int, int]], countdown: float | None = None) -> None:
+    from webhooks.tasks import deliver
+
+    for delivery_id, attempt in pairs:
+        try:
+            deliver.apply_async((delivery_id, attempt), countdown=countdown)
+        except Exception as exc:
+            logger.warning("delivery %s not queued (%s); the sweep will retry", delivery_id, exc)
+
+
+# --- endpoints --------------------------------------------------------------------------------
+def _validate_events(events: list[str]) -> list[str]:
+    if not events:
+        raise ValidationFailed('List at least one event type, or "*".', field="events")
+    if "*" in events:
+        return ["*"]
+    unknown = [e for e in events if e not in event_types.EVENT_TYPES]
+    if unknown:
+        raise ValidationFailed(
+            f"Unknown event type(s): {', '.join(unknown)}. See GET /v1/webhooks/event_types.",
+            field="events",
+        )
+    return sorted(set(events))
+
+
+@dataclass(frozen=True)
+class CreatedEndpoint:
+    endpoint: WebhookEndpoint
+    secret: str
+
+
+def endpoint_create(*, account: Account, data: dict) -> CreatedEndpoint:
+    """Register an endpoint after the SSRF check; its signing secret is returned only here."""
+    url = ssrf.validate_url(data["url"])
+    secret = signing.generate_secret()
+    endpoint = WebhookEndpoint.objects.create(
+        account=account,
+        url=url,
+        events=_validate_events(data.get("events") or []),
+        description=data.get("description", ""),
+        active=data.get("active", True),
+        secret=secret,
+    )
+    return CreatedEndpoint(endpoint=endpoint, secret=secret)
+
+
+def endpoint_update(*, endpoint: WebhookEndpoint, data: dict) -> WebhookEndpoint:
+    """Change url/events/description/active; enabling clears the disabled reason."""
+    fields = []
+    if "url" in data:
+        endpoint.url = ssrf.validate_url(data["url"])
+        fields.append("url")
+    if "events" in data:
+        endpoint.events = _validate_events(data["events"])
+        fields.append("events")
+    if "description" in data:
+        endpoint.description = data["description"]
+        fields.append("description")
+    if "active" in data:
+        endpoint.active = data["active"]
+        fields.append("active")
+        if data["active"]:
+            endpoint.disabled_reason, endpoint.disabled_at, endpoint.failing_since = "", None, None
+            fields += ["disabled_reason", "disabled_at", "failing_since"]
+    if fields:
+        endpoint.save(update_fields=[*fields, "updated_at"])
+    return endpoint
+
+
+def endpoint_rotate_secret(*, endpoint: WebhookEndpoint) -> str:
+    """Replace the signing secret; deliveries from now on are signed with the new one."""
+    secret = signing.generate_secret()
+    endpoint.secret = secret
+    endpoint.secret_rotated_at = timezone.now()
+    endpoint.save(update_fields=["secret", "secret_rotated_at", "updated_at"])
+    return secret
+
+
+def endpoint_delete(*, endpoint: WebhookEndpoint) -> None:
+    endpoint.delete()
+
+
+def endpoint_send_test(*, endpoint: WebhookEndpoint) -> Delivery:
+    """Send a `ping` event to this endpoint only (even if it does not subscribe to pings)."""
+    with transaction.atomic():
+        event = Event.objects.create(
+            account_id=endpoint.account_id,
+            type="ping",
+            data={"webhook_id": endpoint.public_id, "url": endpoint.url},
+            fanned_out_at=timezone.now(),
+        )
+        delivery = Delivery.objects.create(
+            account_id=endpoint.account_id,
+            event=event,
+            endpoint=endpoint,
+            event_type=event.type,
+            next_attempt_at=timezone.now(),
+            enqueued_at=timezone.now(),
+        )
+        transaction.on_commit(lambda: _enqueue_attempts([(delivery.pk, 1)]))
+    return delivery
+
+
+# --- attempts ---------------------------------------------------------------------------------
+def request_body(event: Event) -> bytes:
+    payload = {
+        "id": event.public_id,
+        "type": event.type,
+        "created_at": event.created_at.isoformat().replace("+00:00", "Z"),
+        "data": event.data,
+    }
+    return json.dumps(payload, separators=(",", ":"), cls=DjangoJSONEncoder).encode()
+
+
+def _claim(delivery_id: int, attempt: int, now: datetime) -> bool:
+    """Take attempt number `attempt` of a due delivery; exactly one caller can."""
+    lease = timedelta(seconds=settings.VECTIS_WEBHOOK_TIMEOUT_SECONDS) + CLAIM_GRACE
+    return bool(
+        Delivery.objects.filter(
+            pk=delivery_id,
+            status=Delivery.PENDING,
+            attempt_count=attempt - 1,
+            next_attempt_at__lte=now + timedelta(seconds=1),
+        )
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        .update(
+            attempt_count=attempt,
+            run_attempts=F("run_attempts") + 1,
+            claimed_until=now + lease,
+            last_attempt_at=now,
+        )
+    )
+
+
+def attempt_delivery(delivery_id: int, attempt: int) -> DeliveryAttempt | None:
+    """Make attempt `attempt` of a delivery if it is due and not yet made; None otherwise.
+
+    No transaction is open during the HTTP request.
+    """
+    now = timezone.now()
+    if not _claim(delivery_id, attempt, now):
+        return None
+    delivery = Delivery.objects.select_related("event", "endpoint").get(pk=delivery_id)
+    endpoint = delivery.endpoint
+    if not endpoint.active:
+        result = http.HttpResult(None, "", "endpoint disabled", 0)
+        return _record(delivery, attempt, now, result, outcome="final")
+    body = request_body(delivery.event)
+    headers = signing.headers(
+        secret=endpoint.secret,
+        event_id=delivery.event.public_id,
+        event_type=delivery.event_type,
+        delivery_id=delivery.public_id,
+        timestamp=int(now.timestamp()),
+        body=body,
+    )
+    result = http.post(endpoint.url, body, headers, timeout=settings.VECTIS_WEBHOOK_TIMEOUT_SECONDS)
+    return _record(delivery, attempt, now, result, outcome=classify(result))
+
+
+def classify(result: http.HttpResult) -> str:
+    """success · retry (timeouts, connection errors, 429, 5xx) · gone (410) · final (rest)."""
+    code = result.status_code
+    if code is None:
+        return "final" if result.error.startswith("refused") else "retry"
+    if 200 <= code < 300:
+        return "success"
+    if code == 410:
+        return "gone"
+    if code == 429 or code >= 500:
+        return "retry"
+    return "final"
+
+
+def _backoff(run_attempts: int) -> timedelta:
+    base = RETRY_SCHEDULE[min(run_attempts, len(RETRY_SCHEDULE)) - 1]
+    return base * random.uniform(1 - JITTER, 1 + JITTER)
+
+
+def _record(
+    delivery: Delivery, attempt: int, started: datetime, result: http.HttpResult, *, outcome: str
+) -> DeliveryAttempt:
+    now = timezone.now()
+    run_attempts = delivery.run_attempts
+    retry_at = None
+    if outcome == "success":
+        status = Delivery.SUCCEEDED
+    elif outcome == "retry" and run_attempts < MAX_ATTEMPTS:
+        status = Delivery.PENDING
+        retry_at = now + _backoff(run_attempts)
+    else:
+        status = Delivery.FAILED
+    # Soon retries go to the broker with a countdown; later ones (and all of them when tasks
+    # run in-process, where a countdown cannot wait) are queued by the sweep when due.
+    queue_retry = (
+        retry_at is not None
+        and retry_at - now <= COUNTDOWN_MAX
+        and not current_app.conf.task_always_eager
+    )
+    with transaction.atomic():
+        record = DeliveryAttempt.objects.create(
+            delivery=delivery,
+            number=attempt,
+            attempted_at=started,
+            status_code=result.status_code,
+            duration_ms=result.duration_ms,
+            error=result.error,
+            response_body=result.body[: http.RESPONSE_KEEP_BYTES],
+        )
+        Delivery.objects.filter(pk=delivery.pk, attempt_count=attempt).update(
+            status=status,
+            next_attempt_at=retry_at,
+            claimed_until=None,
+            last_status_code=result.status_code,
+            last_error=result.error,
+            completed_at=None if status == Delivery.PENDING else now,
+            enqueued_at=now if queue_retry else None,
+        )
+        _update_endpoint_health(delivery.endpoint_id, outcome, result, now)
+    if queue_retry:
+        countdown = max(0.0, (retry_at - now).total_seconds())
+        _enqueue_attempts([(delivery.pk, attempt + 1)], countdown)
+    return record
+
+
+def _update_endpoint_health(endpoint_id: int, outcome: str, result, now: datetime) -> None:
+    endpoints = WebhookEndpoint.objects.filter(pk=endpoint_id)
+    if outcome == "success":
+        endpoints.filter(failing_since__isnull=False).update(failing_since=None)
+        return
+    if result.error == "endpoint disabled":
+        return
+    endpoints.filter(failing_since__isnull=True).update(failing_since=now)
+    if outcome == "gone":
+        endpoints.filter(active=True).update(
+            active=False,
+            disabled_at=now,
+            disabled_reason="The endpoint answered 410 Gone.",
+        )
+        return
+    limit = timedelta(seconds=settings.VECTIS_WEBHOOK_DISABLE_AFTER_SECONDS)
+    endpoints.filter(active=True, failing_since__lte=now - limit).update(
+        active=False,
+        disabled_at=now,
+        disabled_reason=f"Every delivery attempt failed for {_human(limit)}.",
+    )
+
+
+def _human(delta: timedelta) -> str:
+    hours = delta.total_seconds() / 3600
+    return f"{hours / 24:g} days" if hours >= 24 else f"{hours:g} hours"
+
+
+# --- replay -----------------------------------------------------------------------------------
+def _restart(deliveries) -> list[tuple[int, int]]:
+    now = timezone.now()
+    pairs = [(d.pk, d.attempt_count + 1) for d in deliveries]
+    Delivery.objects.filter(pk__in=[pk for pk, _ in pairs]).update(
+        status=Delivery.PENDING,
+        run_attempts=0,
+        next_attempt_at=now,
+        completed_at=None,
+        enqueued_at=now,
+    )
+    transaction.on_commit(lambda: _enqueue_attempts(pairs))
+    return pairs
+
+
+def delivery_redeliver(*, delivery: Delivery) -> Delivery:
+    """Send a delivery again now, whatever its status, as a fresh run of retries."""
+    with transaction.atomic():
+        locked = Delivery.objects.select_for_update().select_related("endpoint").get(pk=delivery.pk)
+        if not locked.endpoint.active:
+            raise EndpointDisabled()
+        if locked.claimed_until and locked.claimed_until > timezone.now():
+            raise DeliveryInProgress()
+        _restart([locked])
+    delivery.refresh_from_db()
+    return delivery
+
+
+def endpoint_recover(*, endpoint: WebhookEndpoint, since: datetime) -> int:
+    """Resend every delivery to `endpoint` created since `since` that has not succeeded."""
+    now = timezone.now()
+    with transaction.atomic():
+        locked = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
+        if not locked.active:
+            raise EndpointDisabled()
+        deliveries = list(
+            Delivery.objects.select_for_update()
+            .filter(endpoint=locked, created_at__gte=since)
+            .exclude(status=Delivery.SUCCEEDED)
+            .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+            .order_by("created_at", "pk")
+        )
+        _restart(deliveries)
+    return len(deliveries)
+
+
+# --- sweep ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SweepResult:
+    events_fanned_out: int
+    deliveries_queued: int
+
+
+def sweep(*, batch: int = 500) -> SweepResult:
+    """Fan out events the broker missed and queue deliveries whose next attempt is due."""
+    now = timezone.now()
+    stale_events = list(
+        Event.objects.filter(fanned_out_at__isnull=True, created_at__lte=now - FANOUT_GRACE)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:batch]
+    )
+    for event_id in stale_events:
+        fan_out(event_id)
+
+    due = Delivery.objects.filter(status=Delivery.PENDING, next_attempt_at__lte=now).filter(
+        Q(claimed_until__isnull=True) | Q(claimed_until__lt=now),
+        Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=now - REQUEUE_AFTER),
+    )
+    pairs = list(due.order_by("next_attempt_at").values_list("pk", "attempt_count")[: batch * 2])
+    Delivery.objects.filter(pk__in=[pk for pk, _ in pairs]).update(enqueued_at=now)
+    _enqueue_attempts([(pk, count + 1) for pk, count in pairs])
+    return SweepResult(events_fanned_out=len(stale_events), deliveries_queued=len(pairs))

@@ -1,0 +1,22 @@
+"""Celery tasks: take ids, call a service, safe to run twice (acks_late is on globally)."""
+
+from celery import shared_task
+
+from webhooks import services
+
+
+@shared_task(name="webhooks.fan_out_event")
+def fan_out_event(event_id: int) -> int:
+    return len(services.fan_out(event_id))
+
+
+@shared_task(name="webhooks.deliver")
+def deliver(delivery_id: int, attempt: int) -> bool:
+    """Attempt number `attempt` of a delivery; a repeat of a done attempt is a no-op."""
+    return services.attempt_delivery(delivery_id, attempt) is not None
+
+
+@shared_task(name="webhooks.sweep")
+def sweep() -> dict:
+    result = services.sweep()
+    return {"events": result.events_fanned_out, "deliveries": result.deliveries_queued}
