@@ -94,15 +94,17 @@ def warehouse_body(code: str = "MAIN", **overrides) -> dict:
     return {"code": code, "name": f"Warehouse {code}", "address": dict(ADDRESS), **overrides}
 
 
-def assert_scope_matrix(account, endpoints, all_scopes=ALL_SCOPES) -> None:
-    """For each (method, path, body, needed_scope): with the scope the call is not 401/403;
-    with every other scope but that one it is 403 insufficient_scope; with no token, 401."""
+def assert_scope_matrix(account, endpoints) -> None:
+    """For each (method, path, body, scopes): with the (first) scope the call is not 401/403;
+    with every scope except those that grant it, 403 insufficient_scope; with no token, 401.
+    `scopes` is one scope or a tuple of scopes any of which grants the call."""
     from rest_framework.test import APIClient
 
-    for method, path, body, needed in endpoints:
-        allowed = Api(account, [needed]).call(method, path, body)
+    for method, path, body, granting in endpoints:
+        granting = (granting,) if isinstance(granting, str) else tuple(granting)
+        allowed = Api(account, [granting[0]]).call(method, path, body)
         assert allowed.status_code not in (401, 403), (method, path, allowed.content)
-        others = [s for s in all_scopes if s != needed]
+        others = [s for s in ALL_SCOPES if s not in granting]
         refused = Api(account, others).call(method, path, body)
         assert refused.status_code == 403, (method, path, refused.status_code)
         assert error_of(refused)["code"] == "insufficient_scope"

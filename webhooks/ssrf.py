@@ -92,8 +92,6 @@ def validate_url(url: str, *, field: str = "url") -> str:
         if not is_public(ip):
             raise UnsafeURL(f"{host} is not a public address.", field=field)
         return url
-    if host.lower().rstrip(".") in _BLOCKED_NAMES or host.lower().endswith(".localhost"):
-        raise UnsafeURL(f"{host} is a local name.", field=field)
     try:
         resolve(host, port or (443 if parts.scheme == "https" else 80))
     except UnsafeURL as exc:
@@ -107,6 +105,9 @@ def validate_url(url: str, *, field: str = "url") -> str:
 
 def resolve(host: str, port: int) -> list[str]:
     """Addresses to connect to for host:port; UnsafeURL if any of them is internal."""
+    name = host.lower().rstrip(".")
+    if not _allow_private() and (name in _BLOCKED_NAMES or name.endswith(".localhost")):
+        raise UnsafeURL(f"{host} is a local name.")
     ip = literal_ip(host)
     if ip is not None:
         addresses = [ip]

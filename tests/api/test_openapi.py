@@ -66,22 +66,43 @@ def test_oauth2_client_credentials_with_every_scope(schema):
     assert "post" in schema["paths"]["/oauth/token"]
 
 
+READS = [
+    f"{r}:read" for r in ("orders", "products", "inventory", "warehouses", "packages", "returns")
+]
+
+
+def expected_scopes(method: str, path: str) -> list[str]:
+    resource = path.split("/")[2]
+    if resource == "webhooks":
+        return ["webhooks:manage"]
+    if resource == "events":
+        return [*READS, "webhooks:manage"]
+    if resource == "locations":
+        resource = "warehouses"
+    return [f"{resource}:read" if method == "GET" else f"{resource}:write"]
+
+
 def test_every_api_route_is_documented_with_its_scope(schema):
     routes = _api_routes()
     assert ("GET", "/v1/warehouses") in routes  # the walk found the routes
-    assert len(routes) >= 9
+    assert ("POST", "/v1/webhooks/deliveries/{id}/redeliver") in routes
+    assert len(routes) >= 20
     for method, path in routes:
         operation = schema["paths"].get(path, {}).get(method.lower())
         assert operation is not None, f"{method} {path} missing from the schema"
         security = operation["security"]
-        resource = path.split("/")[2]
-        expected = f"{resource}:read" if method == "GET" else f"{resource}:write"
-        if resource == "locations":
-            expected = expected.replace("locations", "warehouses")
-        assert security == [{"oauth2": [expected]}], (method, path, security)
+        assert security == [{"oauth2": expected_scopes(method, path)}], (method, path, security)
         for status in ("401", "403", "429"):
             ref = operation["responses"][status]["content"]["application/json"]["schema"]
             assert ref == {"$ref": "#/components/schemas/Error"}
+
+
+def test_webhooks_section_documents_every_event_type(schema):
+    from webhooks.event_types import EVENT_TYPES
+
+    assert set(schema["webhooks"]) == set(EVENT_TYPES)
+    body = schema["webhooks"]["order.created"]["post"]["requestBody"]["content"]["application/json"]
+    assert set(body["schema"]["required"]) == {"id", "type", "created_at", "data"}
 
 
 def test_posts_document_idempotency_key_and_errors(schema):

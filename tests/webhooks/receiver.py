@@ -1,0 +1,92 @@
+"""A scriptable HTTP receiver on loopback, recording every request it gets."""
+
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass
+class Received:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    body: bytes = b"ok"
+    headers: dict[str, str] = field(default_factory=dict)
+    hang_seconds: float = 0.0
+
+
+class Receiver:
+    """`replies` are used in order; when they run out, `default` answers."""
+
+    def __init__(self, *replies: Reply, default: Reply | None = None, listen: bool = True):
+        self.replies = deque(replies)
+        self.default = default or Reply()
+        self.requests: list[Received] = []
+        self.connections = 0
+        self._lock = threading.Lock()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length", 0))
+                body = self.rfile.read(length)
+                with receiver._lock:
+                    receiver.requests.append(Received(self.path, dict(self.headers), body))
+                    reply = receiver.replies.popleft() if receiver.replies else receiver.default
+                if reply.hang_seconds:
+                    time.sleep(reply.hang_seconds)
+                self.send_response(reply.status)
+                for name, value in reply.headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(reply.body)))
+                self.end_headers()
+                self.wfile.write(reply.body)
+
+            do_GET = do_POST
+
+            def log_message(self, *args):
+                pass
+
+        class Server(ThreadingHTTPServer):
+            daemon_threads = True
+
+            def verify_request(self, request, client_address):
+                with receiver._lock:
+                    receiver.connections += 1
+                return True
+
+        self.server = Server(("127.0.0.1", 0), Handler, bind_and_activate=False)
+        self.server.allow_reuse_address = True
+        self.server.server_bind()
+        self.port = self.server.server_address[1]
+        self._thread = None
+        if listen:
+            self.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hook"
+
+    def start(self) -> None:
+        self.server.server_activate()
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self.server.shutdown()
+            self._thread.join(timeout=5)
+        self.server.server_close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
