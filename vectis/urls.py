@@ -7,6 +7,7 @@ from vectis.api.views import HealthView
 
 v1 = [
     path("openapi.json", SpectacularJSONAPIView.as_view(), name="openapi"),
+    path("", include("catalog.urls")),
     path("", include("warehouses.urls")),
     path("", include("webhooks.urls")),
 ]

@@ -52,7 +52,15 @@ _TYPES = [
     # Products
     EventType("product.created", "A product was created.", "products:read", "Product"),
     EventType("product.updated", "A product changed.", "products:read", "Product"),
-    EventType("product.archived", "A product was archived.", "products:read", "Product"),
+    EventType(
+        "product.archived",
+        "A product still referenced by stock, orders or kits was archived instead of deleted.",
+        "products:read",
+        "Product",
+    ),
+    EventType(
+        "product.deleted", "An unreferenced product was deleted.", "products:read", "Product"
+    ),
     # Returns
     EventType("return.created", "A return (RMA) was requested.", "returns:read", "Return"),
     EventType("return.authorized", "A return was authorized.", "returns:read", "Return"),

@@ -10,6 +10,11 @@ def fan_out_event(event_id: int) -> int:
     return len(services.fan_out(event_id))
 
 
+@shared_task(name="webhooks.fan_out_events")
+def fan_out_events(event_ids: list[int]) -> int:
+    return len(services.fan_out_many(event_ids))
+
+
 @shared_task(name="webhooks.deliver")
 def deliver(delivery_id: int, attempt: int) -> bool:
     """Attempt number `attempt` of a delivery; a repeat of a done attempt is a no-op."""
