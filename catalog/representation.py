@@ -56,14 +56,16 @@ class ProductSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(DimensionsSerializer)
     def get_dimensions(self, obj):
-        return DimensionsSerializer(
-            {
-                "length": obj.length,
-                "width": obj.width,
-                "height": obj.height,
-                "unit": obj.dimension_unit,
-            }
-        ).data
+        # Built by hand: a nested serializer per product would dominate bulk serialisation.
+        def fmt(value):
+            return None if value is None else f"{value:.2f}"
+
+        return {
+            "length": fmt(obj.length),
+            "width": fmt(obj.width),
+            "height": fmt(obj.height),
+            "unit": obj.dimension_unit,
+        }
 
     @extend_schema_field(KitComponentOutSerializer(many=True))
     def get_components(self, obj):
@@ -74,3 +76,8 @@ class ProductSerializer(serializers.ModelSerializer):
 
 def product_data(product: Product) -> dict:
     return dict(ProductSerializer(product).data)
+
+
+def products_data(products: list[Product]) -> list[dict]:
+    """Many products at once (one serializer instance for all)."""
+    return [dict(row) for row in ProductSerializer(products, many=True).data]

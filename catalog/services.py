@@ -8,7 +8,7 @@ from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone
 
 from catalog.models import KitComponent, Product, SkuAlias
-from catalog.representation import product_data
+from catalog.representation import product_data, products_data
 from vectis.accounts.models import Account
 from vectis.errors import DuplicateError, ValidationFailed
 from webhooks import services as webhooks
@@ -237,9 +237,10 @@ def products_bulk_upsert(
         raise _rejected(outcomes)
     with transaction.atomic():
         written = _write_batch(account, accepted)
+        payloads = products_data([o.product for o in written])
         webhooks.emit_many(
             account,
-            [(f"product.{o.status}", product_data(o.product)) for o in written],
+            [(f"product.{o.status}", data) for o, data in zip(written, payloads, strict=True)],
         )
     outcomes += written
     outcomes.sort(key=lambda o: o.index)
@@ -268,6 +269,13 @@ def _check_batch(
             accepted.append(item)
 
     batch_types = {i.data["sku"]: _effective_type(i) for i in accepted}
+    for item in list(accepted):
+        if batch_types[item.data["sku"]] != Product.TYPE_KIT and item.data.get("components"):
+            error = ValidationFailed(
+                "Only products of type 'kit' have components.", field="components", code="invalid"
+            )
+            outcomes.append(BulkOutcome.failed(item.index, item.data["sku"], error))
+            accepted.remove(item)
     kit_items = [i for i in accepted if batch_types[i.data["sku"]] == Product.TYPE_KIT]
     component_skus = {c["sku"] for i in kit_items for c in i.data.get("components", [])}
     types = {**_types_of(account.pk, component_skus), **batch_types}
