@@ -1,6 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+import vectis.api.converters  # noqa: F401  (registers <pubid:…>)
 from catalog.api.views import ProductAliasViewSet, ProductViewSet
 
 router = SimpleRouter(trailing_slash=False)
@@ -8,12 +9,12 @@ router.register("products", ProductViewSet, basename="product")
 
 urlpatterns = [
     path(
-        "products/<str:product_id>/aliases",
+        "products/<pubid:product_id>/aliases",
         ProductAliasViewSet.as_view({"get": "list", "post": "create"}),
         name="product-aliases",
     ),
     path(
-        "products/<str:product_id>/aliases/<str:alias_id>",
+        "products/<pubid:product_id>/aliases/<pubid:alias_id>",
         ProductAliasViewSet.as_view({"delete": "destroy"}),
         name="product-alias-detail",
     ),

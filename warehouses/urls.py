@@ -1,6 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+import vectis.api.converters  # noqa: F401  (registers <pubid:…>)
 from warehouses.api.views import LocationViewSet, WarehouseLocationViewSet, WarehouseViewSet
 
 router = SimpleRouter(trailing_slash=False)
@@ -9,7 +10,7 @@ router.register("locations", LocationViewSet, basename="location")
 
 urlpatterns = [
     path(
-        "warehouses/<str:warehouse_id>/locations",
+        "warehouses/<pubid:warehouse_id>/locations",
         WarehouseLocationViewSet.as_view({"get": "list", "post": "create"}),
         name="warehouse-locations",
     ),

@@ -45,6 +45,7 @@ class WebhookEndpoint(TimestampedModel):
     disabled_at = models.DateTimeField(null=True, blank=True)
     # Start of the current run of failed attempts; cleared by any success.
     failing_since = models.DateTimeField(null=True, blank=True)
+    last_failure_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]

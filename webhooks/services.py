@@ -51,6 +51,10 @@ CLAIM_GRACE = timedelta(seconds=30)
 REQUEUE_AFTER = timedelta(minutes=5)
 # Retries this soon are queued with a countdown; later ones are left to the sweep.
 COUNTDOWN_MAX = timedelta(minutes=15)
+# Failures further apart than this belong to separate runs (longest retry gap is 12 h).
+FAILING_RUN_GAP = timedelta(hours=24)
+# Deliveries restarted per transaction by recover.
+RECOVER_BATCH = 1000
 # Events per fan-out task when many are emitted at once.
 FANOUT_CHUNK = 500
 # Events younger than this are left to their own after-commit fan-out.
@@ -289,6 +293,8 @@ def endpoint_delete(*, endpoint: WebhookEndpoint) -> None:
 
 def endpoint_send_test(*, endpoint: WebhookEndpoint) -> Delivery:
     """Send a `ping` event to this endpoint only (even if it does not subscribe to pings)."""
+    if not endpoint.active:
+        raise EndpointDisabled()
     with transaction.atomic():
         event = Event.objects.create(
             account_id=endpoint.account_id,
@@ -327,6 +333,7 @@ def _claim(delivery_id: int, attempt: int, now: datetime) -> bool:
             pk=delivery_id,
             status=Delivery.PENDING,
             attempt_count=attempt - 1,
+            run_attempts__lt=MAX_ATTEMPTS,
             next_attempt_at__lte=now + timedelta(seconds=1),
         )
         .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
@@ -348,10 +355,20 @@ def attempt_delivery(delivery_id: int, attempt: int) -> DeliveryAttempt | None:
     if not _claim(delivery_id, attempt, now):
         return None
     delivery = Delivery.objects.select_related("event", "endpoint").get(pk=delivery_id)
+    try:
+        result = _send(delivery, now)
+    except Exception as exc:
+        # Whatever went wrong, the claimed attempt is recorded, so the retry schedule and its
+        # limit still apply (an unrecorded claim would be retried for ever).
+        logger.exception("webhook delivery %s attempt %s failed", delivery.public_id, attempt)
+        result = http.HttpResult(None, "", f"internal error: {exc.__class__.__name__}", 0)
+    return _record(delivery, attempt, now, result, outcome=classify(result))
+
+
+def _send(delivery: Delivery, now: datetime) -> http.HttpResult:
     endpoint = delivery.endpoint
     if not endpoint.active:
-        result = http.HttpResult(None, "", "endpoint disabled", 0)
-        return _record(delivery, attempt, now, result, outcome="final")
+        return http.HttpResult(None, "", "refused: endpoint disabled", 0)
     body = request_body(delivery.event)
     headers = signing.headers(
         secret=endpoint.secret,
@@ -361,8 +378,7 @@ def attempt_delivery(delivery_id: int, attempt: int) -> DeliveryAttempt | None:
         timestamp=int(now.timestamp()),
         body=body,
     )
-    result = http.post(endpoint.url, body, headers, timeout=settings.VECTIS_WEBHOOK_TIMEOUT_SECONDS)
-    return _record(delivery, attempt, now, result, outcome=classify(result))
+    return http.post(endpoint.url, body, headers, timeout=settings.VECTIS_WEBHOOK_TIMEOUT_SECONDS)
 
 
 def classify(result: http.HttpResult) -> str:
@@ -411,15 +427,15 @@ def _record(
             attempted_at=started,
             status_code=result.status_code,
             duration_ms=result.duration_ms,
-            error=result.error,
-            response_body=result.body[: http.RESPONSE_KEEP_BYTES],
+            error=_text(result.error),
+            response_body=_text(result.body[: http.RESPONSE_KEEP_BYTES]),
         )
         Delivery.objects.filter(pk=delivery.pk, attempt_count=attempt).update(
             status=status,
             next_attempt_at=retry_at,
             claimed_until=None,
             last_status_code=result.status_code,
-            last_error=result.error,
+            last_error=_text(result.error),
             completed_at=None if status == Delivery.PENDING else now,
             enqueued_at=now if queue_retry else None,
         )
@@ -430,14 +446,24 @@ def _record(
     return record
 
 
+def _text(value: str) -> str:
+    """PostgreSQL text cannot hold NUL; a receiver's answer may."""
+    return value.replace("\x00", "\ufffd")
+
+
 def _update_endpoint_health(endpoint_id: int, outcome: str, result, now: datetime) -> None:
     endpoints = WebhookEndpoint.objects.filter(pk=endpoint_id)
     if outcome == "success":
         endpoints.filter(failing_since__isnull=False).update(failing_since=None)
         return
-    if result.error == "endpoint disabled":
+    if result.error == "refused: endpoint disabled":
         return
-    endpoints.filter(failing_since__isnull=True).update(failing_since=now)
+    # A failure after a quiet spell (no failure for longer than the longest retry gap) starts
+    # a new failing run, so one old failure does not count towards disabling.
+    endpoints.filter(
+        Q(failing_since__isnull=True) | Q(last_failure_at__lt=now - FAILING_RUN_GAP)
+    ).update(failing_since=now)
+    endpoints.update(last_failure_at=now)
     if outcome == "gone":
         endpoints.filter(active=True).update(
             active=False,
@@ -487,21 +513,63 @@ def delivery_redeliver(*, delivery: Delivery) -> Delivery:
 
 
 def endpoint_recover(*, endpoint: WebhookEndpoint, since: datetime) -> int:
-    """Resend every delivery to `endpoint` created since `since` that has not succeeded."""
-    now = timezone.now()
-    with transaction.atomic():
-        locked = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
-        if not locked.active:
-            raise EndpointDisabled()
-        deliveries = list(
-            Delivery.objects.select_for_update()
-            .filter(endpoint=locked, created_at__gte=since)
-            .exclude(status=Delivery.SUCCEEDED)
-            .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
-            .order_by("created_at", "pk")
+    """Resend everything `endpoint` should have received since `since` and did not: deliveries
+    that failed or still wait for a retry, and matching events it never got a delivery for
+    (say, while it was disabled). Works in batches of short transactions."""
+    endpoint.refresh_from_db()
+    if not endpoint.active:
+        raise EndpointDisabled()
+    _create_missing_deliveries(endpoint, max(since, endpoint.created_at))
+    total, last_pk = 0, 0
+    while True:
+        with transaction.atomic():
+            now = timezone.now()
+            batch = list(
+                Delivery.objects.select_for_update()
+                .filter(endpoint=endpoint, created_at__gte=since, pk__gt=last_pk)
+                .exclude(status=Delivery.SUCCEEDED)
+                .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+                .order_by("pk")[:RECOVER_BATCH]
+            )
+            if not batch:
+                return total
+            _restart(batch)
+        last_pk = batch[-1].pk
+        total += len(batch)
+
+
+def _create_missing_deliveries(endpoint: WebhookEndpoint, since: datetime) -> None:
+    events = (
+        Event.objects.filter(
+            account_id=endpoint.account_id, created_at__gte=since, fanned_out_at__isnull=False
         )
-        _restart(deliveries)
-    return len(deliveries)
+        .exclude(type="ping")
+        .exclude(deliveries__endpoint=endpoint)
+    )
+    if "*" not in endpoint.events:
+        events = events.filter(type__in=endpoint.events)
+    last_pk = 0
+    while True:
+        batch = list(
+            events.filter(pk__gt=last_pk).order_by("pk").values_list("pk", "type")[:RECOVER_BATCH]
+        )
+        if not batch:
+            return
+        now = timezone.now()
+        Delivery.objects.bulk_create(
+            [
+                Delivery(
+                    account_id=endpoint.account_id,
+                    event_id=pk,
+                    endpoint=endpoint,
+                    event_type=type,
+                    next_attempt_at=now,
+                )
+                for pk, type in batch
+            ],
+            ignore_conflicts=True,
+        )
+        last_pk = batch[-1][0]
 
 
 # --- sweep ------------------------------------------------------------------------------------
@@ -521,6 +589,11 @@ def sweep(*, batch: int = 500) -> SweepResult:
     )
     for start in range(0, len(stale_events), FANOUT_CHUNK):
         fan_out_many(stale_events[start : start + FANOUT_CHUNK])
+
+    # A last attempt whose worker died leaves the delivery pending with no attempts left.
+    Delivery.objects.filter(
+        status=Delivery.PENDING, run_attempts__gte=MAX_ATTEMPTS, claimed_until__lt=now
+    ).update(status=Delivery.FAILED, completed_at=now, claimed_until=None)
 
     due = Delivery.objects.filter(status=Delivery.PENDING, next_attempt_at__lte=now).filter(
         Q(claimed_until__isnull=True) | Q(claimed_until__lt=now),

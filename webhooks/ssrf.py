@@ -64,6 +64,10 @@ def is_public(ip: IPAddress) -> bool:
     )
 
 
+def allowed_schemes() -> set[str]:
+    return {"https", "http"} if settings.VECTIS_WEBHOOK_ALLOW_HTTP else {"https"}
+
+
 def _allow_private() -> bool:
     return settings.VECTIS_WEBHOOK_ALLOW_PRIVATE
 
@@ -75,8 +79,7 @@ def validate_url(url: str, *, field: str = "url") -> str:
         port = parts.port
     except ValueError as exc:
         raise UnsafeURL(f"Invalid URL: {exc}.", field=field) from exc
-    allowed_schemes = {"https", "http"} if settings.VECTIS_WEBHOOK_ALLOW_HTTP else {"https"}
-    if parts.scheme not in allowed_schemes:
+    if parts.scheme not in allowed_schemes():
         raise UnsafeURL("Webhook URLs must use https.", field=field)
     host = parts.hostname
     if not host:
@@ -97,6 +100,8 @@ def validate_url(url: str, *, field: str = "url") -> str:
     except UnsafeURL as exc:
         exc.field = field
         raise
+    except (UnicodeError, ValueError) as exc:
+        raise UnsafeURL(f"The host name is not valid: {exc}.", field=field) from exc
     except OSError:
         # Not resolvable now: allowed, and checked again at every delivery.
         pass

@@ -1,6 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+import vectis.api.converters  # noqa: F401  (registers <pubid:…>)
 from webhooks.api.views import DeliveryViewSet, EventViewSet, WebhookDeliveryViewSet, WebhookViewSet
 
 router = SimpleRouter(trailing_slash=False)
@@ -11,7 +12,7 @@ router.register("events", EventViewSet, basename="event")
 
 urlpatterns = [
     path(
-        "webhooks/<str:webhook_id>/deliveries",
+        "webhooks/<pubid:webhook_id>/deliveries",
         WebhookDeliveryViewSet.as_view({"get": "list"}),
         name="webhook-deliveries",
     ),

@@ -88,7 +88,7 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VectisGen
         parameters=[OpenApiParameter("sku", OpenApiTypes.STR, OpenApiParameter.PATH)],
         responses={200: ProductSerializer},
     )
-    @action(detail=False, methods=["get"], url_path=r"by_sku/(?P<sku>[^/]+)")
+    @action(detail=False, methods=["get"], url_path=r"by_sku/(?P<sku>[A-Za-z0-9._\-]+)")
     def by_sku(self, request, sku=None):
         product = get_object_or_404(self.get_queryset(), sku=sku)
         return Response(ProductSerializer(product).data)

@@ -165,3 +165,33 @@ def test_token_endpoint_wrong_method_is_json(db):
     response = APIClient().get("/oauth/token")
     assert response.status_code == 405
     assert error_of(response)["code"] == "method_not_allowed"
+
+
+@pytest.mark.parametrize("value", ["2026-02-30", "2026-13-01", "2026-01-01T10:00:00+25:00"])
+def test_impossible_dates_are_400(api, value):
+    response = api.get("/v1/warehouses", {"created_after": value})
+    assert response.status_code == 400
+    assert error_of(response)["field"] == "created_after"
+
+
+def test_oversized_body_is_413(api, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    response = api.post("/v1/warehouses", warehouse_body(name="x" * 2000))
+    assert response.status_code == 413
+    assert error_of(response)["code"] == "payload_too_large"
+
+
+@pytest.mark.parametrize(
+    "path", ["/v1/warehouses/%00", "/v1/warehouses/a%00b/locations", "/v1/locations/x.y"]
+)
+def test_ids_that_cannot_be_public_ids_are_404(api, path):
+    response = api.get(path)
+    assert response.status_code == 404
+    assert error_of(response)["code"] == "not_found"
+
+
+@pytest.mark.postgres
+def test_nul_in_a_filter_value_is_400_not_500(api):
+    response = api.get("/v1/warehouses", {"q": "a\x00b"})
+    assert response.status_code == 400
+    assert error_of(response)["code"] == "validation_error"

@@ -91,7 +91,8 @@ def test_every_api_route_is_documented_with_its_scope(schema):
         operation = schema["paths"].get(path, {}).get(method.lower())
         assert operation is not None, f"{method} {path} missing from the schema"
         security = operation["security"]
-        assert security == [{"oauth2": expected_scopes(method, path)}], (method, path, security)
+        expected = [{"oauth2": [scope]} for scope in expected_scopes(method, path)]
+        assert security == expected, (method, path, security)
         for status in ("401", "403", "429"):
             ref = operation["responses"][status]["content"]["application/json"]["schema"]
             assert ref == {"$ref": "#/components/schemas/Error"}

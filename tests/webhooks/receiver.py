@@ -20,6 +20,7 @@ class Reply:
     body: bytes = b"ok"
     headers: dict[str, str] = field(default_factory=dict)
     hang_seconds: float = 0.0
+    trickle_seconds: float = 0.0  # pause between single bytes of the whole answer
 
 
 class Receiver:
@@ -42,6 +43,16 @@ class Receiver:
                     reply = receiver.replies.popleft() if receiver.replies else receiver.default
                 if reply.hang_seconds:
                     time.sleep(reply.hang_seconds)
+                if reply.trickle_seconds:
+                    raw = f"HTTP/1.1 {reply.status} OK\r\nContent-Length: 2\r\n\r\nok".encode()
+                    try:
+                        for byte in raw:
+                            self.wfile.write(bytes([byte]))
+                            self.wfile.flush()
+                            time.sleep(reply.trickle_seconds)
+                    except OSError:
+                        pass  # the client gave up, as it should
+                    return
                 self.send_response(reply.status)
                 for name, value in reply.headers.items():
                     self.send_header(name, value)

@@ -12,7 +12,7 @@ from standardwebhooks.webhooks import WebhookVerificationError
 from tests.helpers import make_account
 from tests.webhooks.receiver import Reply
 from webhooks import services, signing
-from webhooks.models import Delivery, DeliveryAttempt, WebhookEndpoint
+from webhooks.models import Delivery, DeliveryAttempt, Event, WebhookEndpoint
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("local_targets")]
 
@@ -258,7 +258,7 @@ def test_endpoint_failing_for_three_days_is_disabled(
     _make_due(Delivery.objects.get())
     services.sweep()
     delivery = Delivery.objects.get()
-    assert (delivery.status, delivery.last_error) == ("failed", "endpoint disabled")
+    assert (delivery.status, delivery.last_error) == ("failed", "refused: endpoint disabled")
     assert len(receiver.requests) == 2
 
 
@@ -288,3 +288,122 @@ def test_retries_stop_after_the_last_scheduled_attempt(
     assert delivery.status == "failed"
     assert delivery.attempt_count == services.MAX_ATTEMPTS
     assert len(receiver.requests) == services.MAX_ATTEMPTS
+
+
+def test_a_trickling_receiver_is_cut_off_at_the_deadline(
+    account, receiver_factory, django_capture_on_commit_callbacks, settings
+):
+    # given a receiver that answers one byte every 0.2 s (about 10 s in all)
+    settings.VECTIS_WEBHOOK_TIMEOUT_SECONDS = 0.5
+    receiver = receiver_factory(Reply(200, trickle_seconds=0.2))
+    _endpoint(account, receiver.url)
+    _emit(account, django_capture_on_commit_callbacks)
+    # then the attempt ends at the deadline, not when the receiver finishes
+    attempt = DeliveryAttempt.objects.get()
+    assert attempt.error.startswith("timeout"), attempt.error
+    assert attempt.duration_ms < 2000
+    assert Delivery.objects.get().status == "pending"
+
+
+def test_an_unexpected_error_is_recorded_and_retries_stay_bounded(
+    account, receiver_factory, django_capture_on_commit_callbacks, monkeypatch
+):
+    receiver = receiver_factory()
+    _endpoint(account, receiver.url)
+
+    def broken(**kwargs):
+        raise RuntimeError("bug while signing")
+
+    monkeypatch.setattr(signing, "headers", broken)
+    _emit(account, django_capture_on_commit_callbacks)
+    delivery = Delivery.objects.get()
+    attempt = delivery.attempts.get()
+    assert attempt.error == "internal error: RuntimeError"
+    assert delivery.status == "pending"
+    for _ in range(services.MAX_ATTEMPTS + 3):
+        _make_due(delivery)
+        services.sweep()
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempt_count) == ("failed", services.MAX_ATTEMPTS)
+    assert delivery.attempts.count() == services.MAX_ATTEMPTS
+    assert receiver.requests == []
+
+
+def test_nul_bytes_in_the_answer_are_stored(
+    account, receiver_factory, django_capture_on_commit_callbacks
+):
+    receiver = receiver_factory(Reply(200, b"ok\x00done"))
+    _endpoint(account, receiver.url)
+    _emit(account, django_capture_on_commit_callbacks)
+    assert DeliveryAttempt.objects.get().response_body == "ok\ufffddone"
+
+
+def test_a_failure_after_a_quiet_spell_starts_a_new_run(
+    account, receiver_factory, django_capture_on_commit_callbacks, settings
+):
+    # given one failure four days ago and nothing since
+    receiver = receiver_factory(default=Reply(500))
+    endpoint = _endpoint(account, receiver.url).endpoint
+    long_ago = timezone.now() - timedelta(days=4)
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
+        failing_since=long_ago, last_failure_at=long_ago
+    )
+    # when a new attempt fails
+    _emit(account, django_capture_on_commit_callbacks)
+    # then the endpoint stays enabled and its failing run starts now
+    endpoint.refresh_from_db()
+    assert endpoint.active is True
+    assert endpoint.failing_since > timezone.now() - timedelta(minutes=1)
+
+
+def test_plain_http_is_refused_at_delivery_once_no_longer_allowed(
+    account, receiver_factory, django_capture_on_commit_callbacks, settings
+):
+    receiver = receiver_factory()
+    _endpoint(account, receiver.url)  # registered while http was allowed
+    settings.VECTIS_WEBHOOK_ALLOW_HTTP = False
+    _emit(account, django_capture_on_commit_callbacks)
+    delivery = Delivery.objects.get()
+    assert delivery.status == "failed"
+    assert delivery.last_error.startswith("refused: http")
+    assert receiver.connections == 0
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_workers_make_an_attempt_once(receiver_factory, close_db_in_threads):
+    import threading
+
+    from django.db import connection
+
+    account = make_account("Race")
+    receiver = receiver_factory()
+    _endpoint(account, receiver.url)
+    event = Event.objects.create(
+        account=account, type="order.created", data={}, fanned_out_at=timezone.now()
+    )
+    delivery = Delivery.objects.create(
+        account=account,
+        event=event,
+        endpoint=WebhookEndpoint.objects.get(),
+        event_type=event.type,
+        next_attempt_at=timezone.now(),
+    )
+    barrier = threading.Barrier(8)
+    made = []
+
+    def worker():
+        try:
+            barrier.wait()
+            made.append(services.attempt_delivery(delivery.pk, 1) is not None)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert made.count(True) == 1
+    assert len(receiver.requests) == 1
+    assert DeliveryAttempt.objects.filter(delivery=delivery).count() == 1

@@ -310,3 +310,37 @@ def test_scope_matrix_over_every_webhook_endpoint(account, receiver_factory):
             ("GET", f"/v1/events/{event.public_id}", None, EVENT_SCOPES),
         ],
     )
+
+
+def test_test_ping_to_a_disabled_endpoint_is_409(api, receiver_factory):
+    created = api.post("/v1/webhooks", {"url": receiver_factory().url, "events": ["*"]}).json()
+    api.patch(f"/v1/webhooks/{created['id']}", {"active": False})
+    response = api.post(f"/v1/webhooks/{created['id']}/test")
+    assert response.status_code == 409
+    assert error_of(response)["code"] == "endpoint_disabled"
+    assert Delivery.objects.count() == 0
+
+
+def test_recover_sends_what_happened_while_the_endpoint_was_disabled(
+    api, account, receiver_factory, django_capture_on_commit_callbacks
+):
+    # given an endpoint that was disabled while events happened (so they got no delivery)
+    receiver = receiver_factory()
+    created = api.post("/v1/webhooks", {"url": receiver.url, "events": ["order.created"]}).json()
+    api.patch(f"/v1/webhooks/{created['id']}", {"active": False})
+    with django_capture_on_commit_callbacks(execute=True):
+        missed = [services.emit(account, "order.created", {"n": i}) for i in range(3)]
+        services.emit(account, "inventory.adjusted", {"sku": "A"})  # not subscribed
+    assert Delivery.objects.count() == 0
+    # when it is enabled again and recovers
+    api.patch(f"/v1/webhooks/{created['id']}", {"active": True})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(
+            f"/v1/webhooks/{created['id']}/recover",
+            {"since": (timezone.now() - timedelta(hours=1)).isoformat()},
+        )
+    # then exactly the subscribed events it missed arrive, once each
+    assert response.json() == {"requeued": 3}
+    assert sorted(r.headers["webhook-id"] for r in receiver.requests) == sorted(
+        e.public_id for e in missed
+    )

@@ -7,8 +7,9 @@
 import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DatabaseError, IntegrityError
+from django.db import DatabaseError, DataError, IntegrityError
 from django.http import Http404, JsonResponse
 from django.views import defaults
 from rest_framework import exceptions as drf
@@ -19,6 +20,12 @@ from vectis.db_retry import is_retryable_db_error
 from vectis.errors import DomainError
 
 logger = logging.getLogger("vectis.api")
+
+
+class PayloadTooLarge(drf.APIException):
+    status_code = 413
+    default_code = "payload_too_large"
+    default_detail = "The request body is too large."
 
 
 def envelope(
@@ -94,6 +101,10 @@ def exception_handler(exc, context):
         exc = drf.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = drf.PermissionDenied()
+    elif isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge()
+    elif isinstance(exc, SuspiciousOperation):
+        exc = drf.ParseError("The request was refused as malformed.")
 
     if isinstance(exc, DomainError):
         status = exc.status_code
@@ -125,6 +136,12 @@ def exception_handler(exc, context):
             "conflict_retry",
             "The request conflicted with concurrent changes; retry it.",
             request=request,
+        )
+    elif isinstance(exc, DataError):
+        # Values the database cannot store (NUL characters, numbers out of range).
+        status = 400
+        body = envelope(
+            "validation_error", "A value in the request cannot be stored.", request=request
         )
     elif isinstance(exc, IntegrityError):
         logger.warning("Integrity error answered as 409: %s", exc)

@@ -16,14 +16,15 @@ class DateOrDateTimeField(forms.Field):
     def to_python(self, value):
         if value in (None, ""):
             return None
-        parsed = parse_datetime(value)
+        message = "Use an ISO 8601 date (2026-01-31) or date-time (2026-01-31T10:00:00Z)."
+        try:
+            parsed = parse_datetime(value)
+            day = parse_date(value) if parsed is None else None
+        except ValueError:  # well-formed but impossible, like 2026-02-30
+            raise forms.ValidationError(message, code="invalid") from None
         if parsed is None:
-            day = parse_date(value)
             if day is None:
-                raise forms.ValidationError(
-                    "Use an ISO 8601 date (2026-01-31) or date-time (2026-01-31T10:00:00Z).",
-                    code="invalid",
-                )
+                raise forms.ValidationError(message, code="invalid")
             parsed = datetime.combine(day, time.min)
         if timezone.is_naive(parsed):
             parsed = timezone.make_aware(parsed, UTC)

@@ -67,7 +67,9 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
         }
 
     def get_security_requirement(self, auto_schema):
-        return {self.name: required_scopes(auto_schema.view, auto_schema.method)}
+        # One requirement object per scope: OpenAPI reads a list of objects as "any of".
+        scopes = required_scopes(auto_schema.view, auto_schema.method)
+        return [{self.name: [scope]} for scope in scopes] or {self.name: []}
 
 
 class VectisAutoSchema(AutoSchema):

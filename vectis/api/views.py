@@ -96,6 +96,8 @@ class AccountScopedMixin:
 
     lookup_field = "public_id"
     lookup_url_kwarg = "id"
+    # Public ids are prefix_base62: anything else never reaches the database.
+    lookup_value_regex = r"[A-Za-z0-9_]+"
 
     @property
     def account(self):
