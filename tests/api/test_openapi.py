@@ -102,8 +102,28 @@ def test_webhooks_section_documents_every_event_type(schema):
     from webhooks.event_types import EVENT_TYPES
 
     assert set(schema["webhooks"]) == set(EVENT_TYPES)
-    body = schema["webhooks"]["order.created"]["post"]["requestBody"]["content"]["application/json"]
-    assert set(body["schema"]["required"]) == {"id", "type", "created_at", "data"}
+    components = schema["components"]["schemas"]
+    documented = set()
+    for name, event_type in EVENT_TYPES.items():
+        operation = schema["webhooks"][name]["post"]
+        body = operation["requestBody"]["content"]["application/json"]["schema"]
+        assert set(body["required"]) == {"id", "type", "created_at", "data"}
+        headers = {p["name"] for p in operation["parameters"] if p["in"] == "header"}
+        assert {"X-Vectis-Signature", "webhook-id", "webhook-signature"} <= headers
+        if event_type.schema in components:
+            assert body["properties"]["data"] == {
+                "$ref": f"#/components/schemas/{event_type.schema}"
+            }
+            documented.add(name)
+    # every resource that exists so far has its payload documented by reference
+    assert {
+        "product.created",
+        "product.updated",
+        "product.archived",
+        "product.deleted",
+    } <= documented
+    ping = schema["webhooks"]["ping"]["post"]["requestBody"]["content"]["application/json"]
+    assert ping["schema"]["properties"]["data"]["required"] == ["webhook_id", "url"]
 
 
 def test_posts_document_idempotency_key_and_errors(schema):

@@ -233,13 +233,31 @@ def postprocess_schema(result, generator, request, public):
     return result
 
 
+WEBHOOK_HEADERS = {
+    "X-Vectis-Signature": "Hex HMAC-SHA256 of the raw body, keyed with the whole secret.",
+    "X-Vectis-Event": "The event type.",
+    "X-Vectis-Delivery": "The delivery id (`dlv_…`).",
+    "X-Vectis-Timestamp": "Unix time of this attempt.",
+    "webhook-id": "Standard Webhooks: the event id, the same on every retry.",
+    "webhook-timestamp": "Standard Webhooks: unix time of this attempt.",
+    "webhook-signature": "Standard Webhooks: `v1,<base64 HMAC-SHA256>` of "
+    "`{id}.{timestamp}.{body}` keyed with the base64-decoded secret.",
+}
+
+
 def _webhooks_section(schemas: dict) -> dict:
     """OpenAPI 3.1 `webhooks`: one entry per event type with the payload it delivers."""
     from webhooks.event_types import EVENT_TYPES
 
     section = {}
     for event_type in EVENT_TYPES.values():
-        if event_type.schema and event_type.schema in schemas:
+        if event_type.name == "ping":
+            data_schema = {
+                "type": "object",
+                "required": ["webhook_id", "url"],
+                "properties": {"webhook_id": {"type": "string"}, "url": {"type": "string"}},
+            }
+        elif event_type.schema and event_type.schema in schemas:
             data_schema = {"$ref": f"#/components/schemas/{event_type.schema}"}
         else:
             data_schema = {
@@ -256,6 +274,16 @@ def _webhooks_section(schemas: dict) -> dict:
                 "endpoint.",
                 "operationId": f"webhook_{event_type.name.replace('.', '_')}",
                 "tags": ["webhook events"],
+                "parameters": [
+                    {
+                        "name": name,
+                        "in": "header",
+                        "required": True,
+                        "description": text,
+                        "schema": {"type": "string"},
+                    }
+                    for name, text in WEBHOOK_HEADERS.items()
+                ],
                 "requestBody": {
                     "required": True,
                     "content": {
