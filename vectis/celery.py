@@ -14,6 +14,8 @@ app.autodiscover_tasks()
 
 app.conf.beat_schedule = {
     "webhooks-sweep": {"task": "webhooks.sweep", "schedule": 15.0},
+    "inventory-expire-holds": {"task": "inventory.expire_holds", "schedule": 30.0},
+    "inventory-low-stock-sweep": {"task": "inventory.low_stock_sweep", "schedule": 60.0},
     "purge-expired-idempotency-keys": {
         "task": "vectis.api.tasks.purge_idempotency_keys",
         "schedule": crontab(minute=17),

@@ -8,6 +8,7 @@ from vectis.api.views import HealthView
 v1 = [
     path("openapi.json", SpectacularJSONAPIView.as_view(), name="openapi"),
     path("", include("catalog.urls")),
+    path("", include("inventory.urls")),
     path("", include("warehouses.urls")),
     path("", include("webhooks.urls")),
 ]

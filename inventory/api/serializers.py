@@ -1,0 +1,241 @@
+from rest_framework import serializers
+
+from inventory.models import ADJUST_REASONS, LowStockRule
+from inventory.representation import (
+    MovementSerializer,
+    ReservationSerializer,
+    StockLevelSerializer,
+)
+from inventory.selectors import SORTS
+from vectis.api.filters import DateOrDateTimeField, StrictBooleanField
+from vectis.api.serializers import StrictSerializer
+
+MAX_UNITS = 1_000_000_000
+MAX_HOLD_SECONDS = 30 * 24 * 3600
+
+
+def _one_of(attrs: dict, names: tuple[str, ...]) -> None:
+    given = [n for n in names if attrs.get(n) is not None]
+    if len(given) != 1:
+        raise serializers.ValidationError(
+            {names[0]: [f"Send exactly one of {' or '.join(names)}."]}, code="required"
+        )
+
+
+class ProductRefSerializer(StrictSerializer):
+    sku = serializers.CharField(max_length=64, required=False, help_text="Product SKU.")
+    product_id = serializers.CharField(
+        max_length=32, required=False, help_text="Or the product id (`prd_…`)."
+    )
+
+    def validate(self, attrs):
+        _one_of(attrs, ("sku", "product_id"))
+        return attrs
+
+
+# --- requests ----------------------------------------------------------------------------------
+class AdjustSerializer(ProductRefSerializer):
+    warehouse_id = serializers.CharField(max_length=32)
+    location_id = serializers.CharField(
+        max_length=32, required=False, help_text="A bin of the warehouse; default: its default bin."
+    )
+    quantity = serializers.IntegerField(
+        required=False,
+        min_value=-MAX_UNITS,
+        max_value=MAX_UNITS,
+        help_text="Signed change of on_hand (not 0). Or send set_on_hand.",
+    )
+    set_on_hand = serializers.IntegerField(
+        required=False, min_value=0, max_value=MAX_UNITS, help_text="Absolute count."
+    )
+    expected_on_hand = serializers.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=MAX_UNITS,
+        help_text="Compare-and-set: refuse (409 stale_quantity) unless on_hand is this.",
+    )
+    reason = serializers.ChoiceField(choices=ADJUST_REASONS)
+    note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+    reference = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        _one_of(attrs, ("quantity", "set_on_hand"))
+        if attrs.get("quantity") == 0:
+            raise serializers.ValidationError(
+                {"quantity": ["quantity must not be 0."]}, code="invalid"
+            )
+        return attrs
+
+
+class TransferSerializer(ProductRefSerializer):
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_UNITS)
+    from_warehouse_id = serializers.CharField(max_length=32)
+    from_location_id = serializers.CharField(
+        max_length=32, required=False, help_text="Default: the warehouse's default bin."
+    )
+    to_warehouse_id = serializers.CharField(max_length=32)
+    to_location_id = serializers.CharField(
+        max_length=32, required=False, help_text="Default: the warehouse's default bin."
+    )
+    note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+
+
+class ReserveItemSerializer(ProductRefSerializer):
+    quantity = serializers.IntegerField(min_value=1, max_value=1_000_000)
+    warehouse_id = serializers.CharField(
+        max_length=32, required=False, help_text="Only this warehouse; default: any, by priority."
+    )
+
+
+class ReserveSerializer(StrictSerializer):
+    reference = serializers.CharField(
+        max_length=200, help_text="What the units are held for: a cart, a quote, a hold."
+    )
+    items = ReserveItemSerializer(many=True, allow_empty=False, max_length=500)
+    expires_in = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=MAX_HOLD_SECONDS,
+        help_text="Seconds until the hold lapses (up to 30 days); default: never.",
+    )
+    allow_partial = serializers.BooleanField(
+        default=False,
+        help_text="Reserve what is available and report each line's shortfall, instead of "
+        "refusing the whole request (409 insufficient_stock).",
+    )
+
+
+class ReleaseSerializer(StrictSerializer):
+    reservation_id = serializers.CharField(max_length=32, required=False)
+    reference = serializers.CharField(
+        max_length=200, required=False, help_text="Every active reservation with this reference."
+    )
+
+    def validate(self, attrs):
+        _one_of(attrs, ("reservation_id", "reference"))
+        return attrs
+
+
+class ThresholdSerializer(ProductRefSerializer):
+    warehouse_id = serializers.CharField(max_length=32)
+    low_stock_threshold = serializers.IntegerField(
+        min_value=0,
+        max_value=MAX_UNITS,
+        allow_null=True,
+        help_text="Alert when available ≤ this in this warehouse; null: use the product's.",
+    )
+
+
+class InventoryQuerySerializer(serializers.Serializer):
+    """Query parameters of GET /v1/inventory."""
+
+    warehouse = serializers.CharField(
+        required=False, help_text="Warehouse id (`wh_…`), or a comma-separated list."
+    )
+    product = serializers.CharField(
+        required=False, help_text="Product id (`prd_…`), or a comma-separated list."
+    )
+    sku = serializers.CharField(required=False, help_text="SKU, or a comma-separated list.")
+    location = serializers.CharField(
+        required=False, help_text="Only products stocked in this location (`loc_…`)."
+    )
+    available_lte = serializers.IntegerField(required=False)
+    below_threshold = serializers.CharField(
+        required=False,
+        help_text="`true`: available ≤ low-stock threshold; `false`: above it or no threshold.",
+    )
+    updated_after = serializers.CharField(required=False, help_text="ISO 8601 date or date-time.")
+    sort = serializers.ChoiceField(
+        choices=[*SORTS, *(f"-{name}" for name in SORTS)], required=False, default="sku"
+    )
+
+    def validate_below_threshold(self, value):
+        try:
+            return StrictBooleanField().clean(value)
+        except Exception as exc:
+            raise serializers.ValidationError("Use true or false.", code="invalid") from exc
+
+    def validate_updated_after(self, value):
+        try:
+            return DateOrDateTimeField().clean(value)
+        except Exception as exc:
+            raise serializers.ValidationError(
+                "Use an ISO 8601 date (2026-01-31) or date-time (2026-01-31T10:00:00Z).",
+                code="invalid",
+            ) from exc
+
+
+# --- responses ---------------------------------------------------------------------------------
+class InventoryLocationSerializer(serializers.Serializer):
+    location_id = serializers.CharField()
+    code = serializers.CharField()
+    pickable = serializers.BooleanField()
+    on_hand = serializers.IntegerField()
+    reserved = serializers.IntegerField()
+    available = serializers.IntegerField()
+
+
+class InventoryRowSerializer(serializers.Serializer):
+    product_id = serializers.CharField()
+    sku = serializers.CharField()
+    type = serializers.ChoiceField(
+        choices=["simple", "kit"], help_text="Kit rows are computed from their components."
+    )
+    warehouse_id = serializers.CharField()
+    warehouse_code = serializers.CharField()
+    on_hand = serializers.IntegerField()
+    reserved = serializers.IntegerField()
+    available = serializers.IntegerField(
+        help_text="Units that can be reserved: pickable, active bins, minus live reservations."
+    )
+    low_stock_threshold = serializers.IntegerField(
+        allow_null=True, help_text="The warehouse override, else the product's."
+    )
+    updated_at = serializers.DateTimeField(allow_null=True)
+    locations = InventoryLocationSerializer(many=True)
+
+
+class StockChangeSerializer(serializers.Serializer):
+    movements = MovementSerializer(many=True)
+    levels = StockLevelSerializer(many=True, help_text="The new counts where stock moved.")
+
+
+class ShortfallSerializer(serializers.Serializer):
+    index = serializers.IntegerField(help_text="Position in `items`.")
+    sku = serializers.CharField()
+    requested = serializers.IntegerField()
+    reserved = serializers.IntegerField()
+    shortfall = serializers.IntegerField()
+
+
+class ReserveResultSerializer(serializers.Serializer):
+    reference = serializers.CharField()
+    reservations = ReservationSerializer(many=True)
+    shortfalls = ShortfallSerializer(many=True)
+    levels = StockLevelSerializer(many=True)
+
+
+class ReleaseResultSerializer(serializers.Serializer):
+    released = ReservationSerializer(many=True, help_text="Empty when nothing was active.")
+    levels = StockLevelSerializer(many=True)
+
+
+class ThresholdOutSerializer(serializers.ModelSerializer):
+    product_id = serializers.CharField(source="product.public_id")
+    sku = serializers.CharField(source="product.sku")
+    warehouse_id = serializers.CharField(source="warehouse.public_id")
+    low_stock_threshold = serializers.IntegerField(source="threshold", allow_null=True)
+    is_low = serializers.BooleanField(help_text="An alert fired and available has not recovered.")
+
+    class Meta:
+        model = LowStockRule
+        fields = [
+            "product_id",
+            "sku",
+            "warehouse_id",
+            "low_stock_threshold",
+            "is_low",
+            "low_since",
+            "updated_at",
+        ]

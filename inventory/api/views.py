@@ -1,0 +1,357 @@
+from datetime import timedelta
+
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from catalog.models import Product
+from inventory import selectors, services
+from inventory.api.serializers import (
+    AdjustSerializer,
+    InventoryQuerySerializer,
+    InventoryRowSerializer,
+    ReleaseResultSerializer,
+    ReleaseSerializer,
+    ReserveResultSerializer,
+    ReserveSerializer,
+    StockChangeSerializer,
+    ThresholdOutSerializer,
+    ThresholdSerializer,
+    TransferSerializer,
+)
+from inventory.filtersets import MovementFilterSet, ReservationFilterSet
+from inventory.models import LowStockRule, Reservation
+from inventory.representation import (
+    MovementSerializer,
+    ReservationSerializer,
+    levels_data,
+    movements_data,
+    reservations_data,
+)
+from vectis.api.views import VectisGenericViewSet, validated
+from vectis.errors import ValidationFailed
+from warehouses.models import Location, Warehouse
+
+TAGS = ["inventory"]
+STOCK_ERRORS = {
+    409: "`insufficient_stock`, `stale_quantity`, `conflict_retry` (retry the request), or an "
+    "Idempotency-Key conflict.",
+}
+
+
+def _unknown(what: str, value: str, field: str) -> ValidationFailed:
+    return ValidationFailed(f"Invalid {what}: {value} not found", field=field)
+
+
+class StockRefs:
+    """Turns the public ids and SKUs of a request body into the account's rows (400 if unknown)."""
+
+    def __init__(self, account):
+        self.account = account
+
+    def product(self, data: dict, prefix: str = "") -> Product:
+        if data.get("sku") is not None:
+            product = Product.objects.filter(account=self.account, sku=data["sku"]).first()
+            if product is None:
+                raise _unknown("SKU", data["sku"], f"{prefix}sku")
+            return product
+        product = Product.objects.filter(account=self.account, public_id=data["product_id"]).first()
+        if product is None:
+            raise _unknown("product_id", data["product_id"], f"{prefix}product_id")
+        return product
+
+    def warehouse(self, public_id: str, field: str) -> Warehouse:
+        warehouse = Warehouse.objects.filter(account=self.account, public_id=public_id).first()
+        if warehouse is None:
+            raise _unknown("warehouse_id", public_id, field)
+        return warehouse
+
+    def location(self, warehouse: Warehouse, public_id: str | None, field: str) -> Location:
+        if public_id is None:
+            return Location.objects.get(warehouse=warehouse, is_default=True)
+        location = Location.objects.filter(account=self.account, public_id=public_id).first()
+        if location is None:
+            raise _unknown("location_id", public_id, field)
+        if location.warehouse_id != warehouse.pk:
+            raise ValidationFailed(
+                f"Location {public_id} is not in warehouse {warehouse.public_id}.",
+                field=field,
+                code="location_not_in_warehouse",
+            )
+        return location
+
+
+def _change_response(change: services.StockChange) -> Response:
+    return Response(
+        {"movements": movements_data(change.movements), "levels": levels_data(change.level_ids)}
+    )
+
+
+class InventoryViewSet(VectisGenericViewSet):
+    """`/v1/inventory`: stock per (product, warehouse) and the operations that move it."""
+
+    scope_resource = "inventory"
+    serializer_class = InventoryRowSerializer
+    schema_errors = STOCK_ERRORS
+    filter_backends: list = []
+
+    def get_queryset(self):  # the list is built by selectors.InventoryQuery
+        return LowStockRule.objects.none()
+
+    @property
+    def actor(self) -> str:
+        return str(self.request.user)
+
+    @extend_schema(
+        summary="List stock per product and warehouse",
+        description="One row per (product, warehouse) with per-location detail. `available` "
+        "counts pickable, active bins and ignores holds past their expiry. Kits have computed "
+        "rows: min over components of floor(component units / units per kit).",
+        tags=TAGS,
+        parameters=[InventoryQuerySerializer],
+        responses={200: InventoryRowSerializer(many=True)},
+    )
+    def list(self, request):
+        query = validated(InventoryQuerySerializer, request.query_params)
+        filters = selectors.InventoryFilters(
+            available_lte=query.get("available_lte"),
+            below_threshold=query.get("below_threshold"),
+            updated_after=query.get("updated_after"),
+            sort=query["sort"],
+        )
+        if "warehouse" in query:
+            filters.warehouse_ids = list(
+                Warehouse.objects.filter(
+                    account=self.account, public_id__in=_split(query["warehouse"])
+                ).values_list("pk", flat=True)
+            )
+        if "product" in query or "sku" in query:
+            filters.product_ids = selectors.product_ids_for(
+                self.account,
+                public_ids=_split(query["product"]) if "product" in query else None,
+                skus=_split(query["sku"]) if "sku" in query else None,
+            )
+        if "location" in query:
+            location = Location.objects.filter(
+                account=self.account, public_id=query["location"]
+            ).first()
+            filters.location_id = location.pk if location else -1
+        page = self.paginate_queryset(selectors.InventoryQuery(self.account.pk, filters))
+        return self.get_paginated_response(InventoryRowSerializer(page, many=True).data)
+
+    @extend_schema(
+        summary="Adjust stock at a location",
+        description="A signed `quantity`, or `set_on_hand` after a count; `expected_on_hand` "
+        "makes it compare-and-set. Writes one movement; emits `inventory.adjusted`. "
+        "on_hand can never fall below reserved (409 `insufficient_stock`).",
+        tags=TAGS,
+        request=AdjustSerializer,
+        responses={200: StockChangeSerializer},
+    )
+    @action(detail=False, methods=["post"])
+    def adjust(self, request):
+        data = validated(AdjustSerializer, request.data)
+        refs = StockRefs(self.account)
+        product = refs.product(data)
+        warehouse = refs.warehouse(data["warehouse_id"], "warehouse_id")
+        location = refs.location(warehouse, data.get("location_id"), "location_id")
+        change = services.adjust(
+            product=product,
+            location=location,
+            reason=data["reason"],
+            quantity=data.get("quantity"),
+            set_on_hand=data.get("set_on_hand"),
+            expected_on_hand=data.get("expected_on_hand"),
+            note=data["note"],
+            reference=data["reference"],
+            actor=self.actor,
+        )
+        return _change_response(change)
+
+    @extend_schema(
+        summary="Transfer stock between locations",
+        description="Moves available (unreserved) units, within or across warehouses. Writes "
+        "two `transfer` movements sharing one `trf_…` reference.",
+        tags=TAGS,
+        request=TransferSerializer,
+        responses={200: StockChangeSerializer},
+    )
+    @action(detail=False, methods=["post"])
+    def transfer(self, request):
+        data = validated(TransferSerializer, request.data)
+        refs = StockRefs(self.account)
+        product = refs.product(data)
+        source, target = (
+            refs.location(
+                refs.warehouse(data[f"{side}_warehouse_id"], f"{side}_warehouse_id"),
+                data.get(f"{side}_location_id"),
+                f"{side}_location_id",
+            )
+            for side in ("from", "to")
+        )
+        change = services.transfer(
+            product=product,
+            from_location=source,
+            to_location=target,
+            quantity=data["quantity"],
+            note=data["note"],
+            actor=self.actor,
+        )
+        return _change_response(change)
+
+    @extend_schema(
+        summary="Reserve stock (a hold)",
+        description="Holds units under a `reference` (a cart, a quote), optionally for "
+        "`expires_in` seconds. Each item comes from one warehouse if any can cover it "
+        "(highest priority first), else split by priority; kits reserve their components "
+        "together. All or nothing (409 `insufficient_stock` with `shortfalls`) unless "
+        "`allow_partial`.",
+        tags=TAGS,
+        request=ReserveSerializer,
+        responses={200: ReserveResultSerializer},
+    )
+    @action(detail=False, methods=["post"])
+    def reserve(self, request):
+        data = validated(ReserveSerializer, request.data)
+        refs = StockRefs(self.account)
+        lines = []
+        for index, item in enumerate(data["items"]):
+            where = f"items[{index}]."
+            warehouse = (
+                refs.warehouse(item["warehouse_id"], f"{where}warehouse_id")
+                if item.get("warehouse_id")
+                else None
+            )
+            lines.append(
+                services.ReserveLine(refs.product(item, where), item["quantity"], warehouse)
+            )
+        expires_at = (
+            timezone.now() + timedelta(seconds=data["expires_in"])
+            if data.get("expires_in")
+            else None
+        )
+        result = services.reserve(
+            account_id=self.account.pk,
+            lines=lines,
+            reference=data["reference"],
+            expires_at=expires_at,
+            allow_partial=data["allow_partial"],
+            actor=self.actor,
+        )
+        reservations = list(
+            selectors.reservations_for_account(self.account).filter(
+                pk__in=[r.pk for r in result.reservations]
+            )
+        )
+        return Response(
+            {
+                "reference": data["reference"],
+                "reservations": reservations_data(reservations),
+                "shortfalls": [
+                    {
+                        "index": line.index,
+                        "sku": line.product.sku,
+                        "requested": line.requested,
+                        "reserved": line.reserved,
+                        "shortfall": line.shortfall,
+                    }
+                    for line in result.shortfalls
+                ],
+                "levels": levels_data(result.level_ids),
+            }
+        )
+
+    @extend_schema(
+        summary="Release reservations",
+        description="By `reservation_id` or every active one with a `reference`. Releasing "
+        "what is already released (or expired, or consumed) is a no-op, not an error.",
+        tags=TAGS,
+        request=ReleaseSerializer,
+        responses={200: ReleaseResultSerializer},
+    )
+    @action(detail=False, methods=["post"])
+    def release(self, request):
+        data = validated(ReleaseSerializer, request.data)
+        if data.get("reservation_id"):
+            reservation = Reservation.objects.filter(
+                account=self.account, public_id=data["reservation_id"]
+            ).first()
+            if reservation is None:
+                raise _unknown("reservation_id", data["reservation_id"], "reservation_id")
+            result = services.release(account_id=self.account.pk, reservation_ids=[reservation.pk])
+        else:
+            result = services.release(account_id=self.account.pk, reference=data["reference"])
+        released = reservations_data(result.released)
+        return Response({"released": released, "levels": levels_data(result.level_ids)})
+
+
+def _split(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List stock movements (the ledger)", tags=TAGS),
+    retrieve=extend_schema(summary="Get a stock movement", tags=TAGS),
+)
+class MovementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VectisGenericViewSet):
+    scope_resource = "inventory"
+    serializer_class = MovementSerializer
+    filterset_class = MovementFilterSet
+    sort_fields = ("created_at",)
+    default_sort = "-created_at"
+
+    def get_queryset(self):
+        return selectors.movements_for_account(self.account)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List reservations", tags=TAGS),
+    retrieve=extend_schema(summary="Get a reservation", tags=TAGS),
+)
+class ReservationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VectisGenericViewSet):
+    scope_resource = "inventory"
+    serializer_class = ReservationSerializer
+    filterset_class = ReservationFilterSet
+    sort_fields = ("created_at", "expires_at")
+    default_sort = "-created_at"
+
+    def get_queryset(self):
+        return selectors.reservations_for_account(self.account)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List per-warehouse low-stock thresholds",
+        description="Only overrides; a product's own threshold is `low_stock_threshold` on it.",
+        tags=TAGS,
+    ),
+)
+class ThresholdViewSet(mixins.ListModelMixin, VectisGenericViewSet):
+    scope_resource = "inventory"
+    serializer_class = ThresholdOutSerializer
+    sort_fields = ("updated_at",)
+    default_sort = "-updated_at"
+
+    def get_queryset(self):
+        return selectors.thresholds_for_account(self.account)
+
+    @extend_schema(
+        summary="Set or clear a product's low-stock threshold in one warehouse",
+        description="Overrides the product's `low_stock_threshold` there; null clears the "
+        "override. The alert state is re-evaluated at once.",
+        tags=TAGS,
+        request=ThresholdSerializer,
+        responses={200: ThresholdOutSerializer},
+    )
+    def create(self, request):
+        data = validated(ThresholdSerializer, request.data)
+        refs = StockRefs(self.account)
+        rule = services.set_threshold(
+            product=refs.product(data),
+            warehouse=refs.warehouse(data["warehouse_id"], "warehouse_id"),
+            threshold=data["low_stock_threshold"],
+        )
+        rule.refresh_from_db()
+        return Response(ThresholdOutSerializer(rule).data)

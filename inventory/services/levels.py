@@ -1,0 +1,147 @@
+"""Shared by every stock-moving service: finding, creating and locking stock levels, closing
+reservations, and scheduling the after-commit work a change triggers.
+
+Lock order, everywhere: stock levels in primary-key order first, then whatever else. Every change of
+a reservation's status happens while its stock level is locked, so the level lock is enough to
+read reservations consistently.
+"""
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import F, Sum
+
+from inventory.models import Reservation, StockLevel
+from vectis.errors import ConflictRetry
+from warehouses.models import Location
+
+logger = logging.getLogger("vectis.inventory")
+
+
+def lock_levels(ids: Iterable[int]) -> list[StockLevel]:
+    """Lock stock levels in primary-key order (no-key lock: reservation inserts still pass)."""
+    return list(
+        StockLevel.objects.select_for_update(no_key=True).filter(pk__in=set(ids)).order_by("pk")
+    )
+
+
+def ensure_levels(account_id: int, pairs: Iterable[tuple[int, Location]]) -> dict[tuple, int]:
+    """Ids of the stock levels for (product_id, location), creating empty ones that are missing.
+    Concurrent creators are harmless: the unique constraint keeps one row."""
+    pairs = list(pairs)
+    wanted = {(product_id, location.pk) for product_id, location in pairs}
+
+    def existing() -> dict[tuple, int]:
+        rows = StockLevel.objects.filter(
+            product_id__in={p for p, _ in wanted}, location_id__in={loc for _, loc in wanted}
+        ).values_list("product_id", "location_id", "pk")
+        return {(p, loc): pk for p, loc, pk in rows if (p, loc) in wanted}
+
+    found = existing()
+    missing = [(p, loc) for p, loc in pairs if (p, loc.pk) not in found]
+    if not missing:
+        return found
+    StockLevel.objects.bulk_create(
+        [
+            StockLevel(
+                account_id=account_id,
+                product_id=product_id,
+                location_id=location.pk,
+                warehouse_id=location.warehouse_id,
+            )
+            for product_id, location in missing
+        ],
+        ignore_conflicts=True,
+    )
+    return existing()
+
+
+def apply_level_deltas(
+    levels: dict[int, StockLevel], *, on_hand: dict[int, int], reserved: dict[int, int], now
+) -> None:
+    """Write counter changes to locked levels, one conditional UPDATE per level in pk order.
+
+    The conditions repeat what the callers checked under the lock (and what the CHECK constraints
+    enforce), so a logic error surfaces as a retryable conflict instead of a broken invariant.
+    """
+    for pk in sorted(set(on_hand) | set(reserved)):
+        d_on_hand, d_reserved = on_hand.get(pk, 0), reserved.get(pk, 0)
+        if not d_on_hand and not d_reserved:
+            continue
+        # new reserved >= 0 and new on_hand >= new reserved
+        updated = StockLevel.objects.filter(
+            pk=pk,
+            reserved__gte=-d_reserved,
+            on_hand__gte=F("reserved") + (d_reserved - d_on_hand),
+        ).update(
+            on_hand=F("on_hand") + d_on_hand,
+            reserved=F("reserved") + d_reserved,
+            updated_at=now,
+        )
+        if updated != 1:
+            raise ConflictRetry()
+        level = levels[pk]
+        level.on_hand += d_on_hand
+        level.reserved += d_reserved
+        level.updated_at = now
+
+
+def expire_due(levels: dict[int, StockLevel], now: datetime) -> int:
+    """Expire the holds past their `expires_at` on these locked levels; returns units freed."""
+    due = list(
+        Reservation.objects.filter(
+            stock_level_id__in=list(levels),
+            status=Reservation.ACTIVE,
+            expires_at__lte=now,
+        ).values_list("pk", "stock_level_id", "quantity")
+    )
+    if not due:
+        return 0
+    close_reservations(levels, due, status=Reservation.EXPIRED, now=now)
+    return sum(quantity for _, _, quantity in due)
+
+
+def close_reservations(
+    levels: dict[int, StockLevel], rows: list[tuple[int, int, int]], *, status: str, now
+) -> None:
+    """Move active reservations (pk, stock_level_id, quantity) out of `reserved`. The levels must
+    be locked and the rows re-read as active under that lock."""
+    if not rows:
+        return
+    Reservation.objects.filter(pk__in=[pk for pk, _, _ in rows], status=Reservation.ACTIVE).update(
+        status=status, closed_at=now
+    )
+    freed: dict[int, int] = defaultdict(int)
+    for _, level_id, quantity in rows:
+        freed[level_id] -= quantity
+    apply_level_deltas(levels, on_hand={}, reserved=freed, now=now)
+
+
+def active_reserved(level_ids: Iterable[int]) -> dict[int, int]:
+    """Σ active reservations per level (what `reserved` must equal)."""
+    rows = (
+        Reservation.objects.filter(stock_level_id__in=list(level_ids), status=Reservation.ACTIVE)
+        .values("stock_level_id")
+        .annotate(total=Sum("quantity"))
+    )
+    return {row["stock_level_id"]: row["total"] for row in rows}
+
+
+def after_commit_changed(pairs: Iterable[tuple[int, int]]) -> None:
+    """Queue the low-stock check for the (product_id, warehouse_id) pairs once this commits."""
+    pairs = sorted(set(pairs))
+    if not pairs:
+        return
+
+    def enqueue():
+        from inventory.tasks import evaluate_low_stock
+
+        try:
+            evaluate_low_stock.delay([list(pair) for pair in pairs])
+        except Exception as exc:  # broker down: the periodic low-stock sweep catches up
+            logger.warning("low-stock check for %d pairs not queued (%s)", len(pairs), exc)
+
+    transaction.on_commit(enqueue)
