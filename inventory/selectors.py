@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from django.db import connection
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Max, Q, QuerySet, Sum
 from django.utils import timezone
 
 from catalog.models import KitComponent, Product
@@ -315,3 +315,86 @@ def product_ids_for(account, *, public_ids=None, skus=None) -> list[int]:
     if skus is not None:
         match &= Q(sku__in=skus)
     return list(Product.objects.filter(match).values_list("pk", flat=True))
+
+
+# --- ledger verification -------------------------------------------------------------------------
+@dataclass
+class LedgerMismatch:
+    kind: str  # ledger_sum | last_movement | reserved_sum | orphan_movements
+    product_id: str
+    sku: str
+    location_id: str
+    actual: int
+    expected: int
+
+    @property
+    def fix(self) -> str:
+        if self.kind == "reserved_sum":
+            return f"set reserved to {self.expected} (the sum of active reservations)"
+        if self.kind == "orphan_movements":
+            return f"movements sum to {self.expected} but there is no stock level; restore it"
+        delta = self.expected - self.actual
+        return (
+            f"on_hand is {self.actual}, the ledger says {self.expected}: recount and post a "
+            f"correction of {-delta:+d} to match the shelf, or repair on_hand to {self.expected}"
+        )
+
+
+def verify_ledger(*, account_id: int | None = None) -> tuple[int, list[LedgerMismatch]]:
+    """Check every stock level against its movements (sum and last on_hand_after) and its
+    active reservations. Returns (levels checked, mismatches)."""
+    scope = Q(account_id=account_id) if account_id is not None else Q()
+    sums = {
+        (row["product_id"], row["location_id"]): (row["total"], row["last"])
+        for row in StockMovement.objects.filter(scope)
+        .values("product_id", "location_id")
+        .annotate(total=Sum("quantity"), last=Max("pk"))
+    }
+    last_after = dict(
+        StockMovement.objects.filter(pk__in=[last for _, last in sums.values()]).values_list(
+            "pk", "on_hand_after"
+        )
+    )
+    held = {
+        row["stock_level_id"]: row["total"]
+        for row in Reservation.objects.filter(scope, status=Reservation.ACTIVE)
+        .values("stock_level_id")
+        .annotate(total=Sum("quantity"))
+    }
+    mismatches: list[LedgerMismatch] = []
+    checked = 0
+    levels = (
+        StockLevel.objects.filter(scope)
+        .values_list(
+            "pk",
+            "product_id",
+            "location_id",
+            "on_hand",
+            "reserved",
+            "product__public_id",
+            "product__sku",
+            "location__public_id",
+        )
+        .order_by("pk")
+    )
+    for pk, product, location, on_hand, reserved, *names in levels.iterator(chunk_size=5000):
+        checked += 1
+        total, last = sums.pop((product, location), (0, None))
+        found = []
+        if on_hand != total:
+            found.append(("ledger_sum", on_hand, total))
+        elif last is not None and last_after[last] != on_hand:
+            found.append(("last_movement", on_hand, last_after[last]))
+        if reserved != held.get(pk, 0):
+            found.append(("reserved_sum", reserved, held.get(pk, 0)))
+        mismatches += [LedgerMismatch(kind, *names, actual, want) for kind, actual, want in found]
+    for (product, location), (total, _) in sums.items():
+        if total:
+            product_row = Product.objects.filter(pk=product).values_list("public_id", "sku")[0]
+            location_public = Location.objects.filter(pk=location).values_list(
+                "public_id", flat=True
+            )[0]
+            mismatches.append(
+                LedgerMismatch("orphan_movements", *product_row, location_public, 0, total)
+            )
+    return checked, mismatches

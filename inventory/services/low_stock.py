@@ -39,6 +39,8 @@ def evaluate(*, product_id: int, warehouse_id: int) -> bool:
     warehouse = Warehouse.objects.filter(pk=warehouse_id).first()
     if product is None or warehouse is None or product.is_kit:
         return False
+    if not StockLevel.objects.filter(product_id=product_id, warehouse_id=warehouse_id).exists():
+        return False  # the warehouse does not carry the product: nothing to alert about
     with transaction.atomic():
         rule = (
             LowStockRule.objects.select_for_update()

@@ -13,6 +13,7 @@ from django.db import transaction
 from catalog import services
 from catalog.api import bulk
 from vectis.accounts.models import Account
+from vectis.accounts.selectors import account_by_id_or_name
 
 COLUMNS = {
     "sku",
@@ -125,10 +126,7 @@ class Command(BaseCommand):
 
 
 def _account(value: str) -> Account:
-    account = (
-        Account.objects.filter(public_id=value).first()
-        or Account.objects.filter(name=value).first()
-    )
+    account = account_by_id_or_name(value)
     if account is None:
         raise CommandError(f"No account with id or name {value!r}")
     return account

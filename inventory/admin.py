@@ -1,0 +1,263 @@
+"""Warehouse staff: stock and the ledger are read-only here; adjust and transfer go through forms
+that call the same services as the API."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+
+from catalog.models import Product
+from inventory import services
+from inventory.models import ADJUST_REASONS, LowStockRule, Reservation, StockLevel, StockMovement
+from vectis.accounts.admin_scoping import AccountScopedAdmin, member_account_ids
+from vectis.errors import DomainError
+from warehouses.models import Location
+
+
+class ReadOnlyAdmin(AccountScopedAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def _scoped(queryset, user):
+    ids = member_account_ids(user)
+    return queryset if ids is None else queryset.filter(account_id__in=ids)
+
+
+class _StockForm(forms.Form):
+    product = forms.ModelChoiceField(queryset=Product.objects.none())
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["product"].queryset = _scoped(
+            Product.objects.filter(type=Product.TYPE_SIMPLE).order_by("sku"), user
+        )
+        locations = _scoped(Location.objects.select_related("warehouse"), user).order_by(
+            "warehouse__code", "code"
+        )
+        for name, field in self.fields.items():
+            if name.endswith("location"):
+                field.queryset = locations
+
+    def _same_account(self, *names) -> None:
+        rows = [self.cleaned_data.get(n) for n in ("product", *names)]
+        if all(rows) and len({row.account_id for row in rows}) != 1:
+            raise forms.ValidationError("The product and the locations belong to one account.")
+
+
+class AdjustForm(_StockForm):
+    location = forms.ModelChoiceField(queryset=Location.objects.none())
+    quantity = forms.IntegerField(required=False, help_text="Signed change, e.g. -2.")
+    set_on_hand = forms.IntegerField(required=False, min_value=0, help_text="Or a counted total.")
+    expected_on_hand = forms.IntegerField(
+        required=False, min_value=0, help_text="Refuse if on hand is no longer this."
+    )
+    reason = forms.ChoiceField(choices=[(r, r.replace("_", " ")) for r in ADJUST_REASONS])
+    note = forms.CharField(
+        required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def clean(self):
+        data = super().clean()
+        if (data.get("quantity") is None) == (data.get("set_on_hand") is None):
+            raise forms.ValidationError("Fill in exactly one of quantity or set on hand.")
+        if data.get("quantity") == 0:
+            self.add_error("quantity", "quantity must not be 0.")
+        self._same_account("location")
+        return data
+
+
+class TransferForm(_StockForm):
+    from_location = forms.ModelChoiceField(queryset=Location.objects.none())
+    to_location = forms.ModelChoiceField(queryset=Location.objects.none())
+    quantity = forms.IntegerField(min_value=1)
+    note = forms.CharField(
+        required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def clean(self):
+        data = super().clean()
+        self._same_account("from_location", "to_location")
+        return data
+
+
+@admin.register(StockLevel)
+class StockLevelAdmin(ReadOnlyAdmin):
+    list_display = ("product", "warehouse", "location", "on_hand", "reserved", "available")
+    list_filter = ("warehouse", "account")
+    search_fields = ("product__sku", "product__name", "location__code")
+    list_select_related = ("product", "warehouse", "location__warehouse")
+    change_list_template = "admin/inventory/stocklevel/change_list.html"
+
+    @admin.display(description="available")
+    def available(self, obj) -> int:
+        return obj.available
+
+    def has_move_permission(self, request) -> bool:
+        return request.user.has_perm("inventory.change_stocklevel")
+
+    def changelist_view(self, request, extra_context=None):
+        extra = {"can_move_stock": self.has_move_permission(request), **(extra_context or {})}
+        return super().changelist_view(request, extra)
+
+    def get_urls(self):
+        own = [
+            path("adjust/", self.admin_site.admin_view(self.adjust_view), name="inventory_adjust"),
+            path(
+                "transfer/",
+                self.admin_site.admin_view(self.transfer_view),
+                name="inventory_transfer",
+            ),
+        ]
+        return own + super().get_urls()
+
+    def _actor(self, request) -> str:
+        return f"user:{request.user.get_username()}"
+
+    def adjust_view(self, request):
+        if not self.has_move_permission(request):
+            raise PermissionDenied
+        form = AdjustForm(request.POST or None, user=request.user)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                change = services.adjust(
+                    product=data["product"],
+                    location=data["location"],
+                    reason=data["reason"],
+                    quantity=data["quantity"],
+                    set_on_hand=data["set_on_hand"],
+                    expected_on_hand=data["expected_on_hand"],
+                    note=data["note"],
+                    actor=self._actor(request),
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                movement = change.movements[0]
+                messages.success(
+                    request,
+                    f"{movement.product.sku} at {data['location']}: {movement.quantity:+d}, "
+                    f"now {movement.on_hand_after} on hand.",
+                )
+                return redirect(reverse("admin:inventory_stocklevel_changelist"))
+        return self._form_page(request, form, "Adjust stock")
+
+    def transfer_view(self, request):
+        if not self.has_move_permission(request):
+            raise PermissionDenied
+        form = TransferForm(request.POST or None, user=request.user)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.transfer(
+                    product=data["product"],
+                    from_location=data["from_location"],
+                    to_location=data["to_location"],
+                    quantity=data["quantity"],
+                    note=data["note"],
+                    actor=self._actor(request),
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(
+                    request,
+                    f"Moved {data['quantity']} units of {data['product'].sku} from "
+                    f"{data['from_location']} to {data['to_location']}.",
+                )
+                return redirect(reverse("admin:inventory_stocklevel_changelist"))
+        return self._form_page(request, form, "Transfer stock")
+
+    def _form_page(self, request, form, title):
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": title,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/inventory/stock_form.html", context)
+
+
+@admin.register(StockMovement)
+class StockMovementAdmin(ReadOnlyAdmin):
+    list_display = (
+        "public_id",
+        "created_at",
+        "product",
+        "location",
+        "quantity",
+        "on_hand_after",
+        "reason",
+        "reference",
+        "actor",
+    )
+    list_filter = ("reason", "warehouse", "account")
+    search_fields = ("public_id", "product__sku", "reference", "note")
+    list_select_related = ("product", "location__warehouse")
+    date_hierarchy = "created_at"
+
+
+@admin.register(Reservation)
+class ReservationAdmin(ReadOnlyAdmin):
+    list_display = (
+        "public_id",
+        "product",
+        "warehouse",
+        "quantity",
+        "status",
+        "reference",
+        "expires_at",
+        "created_at",
+    )
+    list_filter = ("status", "warehouse", "account")
+    search_fields = ("public_id", "reference", "product__sku")
+    list_select_related = ("product", "warehouse")
+    actions = ["release_selected"]
+
+    def has_release_permission(self, request) -> bool:
+        return request.user.has_perm("inventory.change_reservation")
+
+    @admin.action(description="Release selected reservations", permissions=["release"])
+    def release_selected(self, request, queryset):
+        released = 0
+        for account_id in queryset.values_list("account_id", flat=True).distinct():
+            result = services.release(
+                account_id=account_id,
+                reservation_ids=list(
+                    queryset.filter(account_id=account_id).values_list("pk", flat=True)
+                ),
+            )
+            released += len(result.released)
+        self.message_user(request, f"Released {released} reservation(s).")
+
+
+class LowStockRuleForm(forms.ModelForm):
+    class Meta:
+        model = LowStockRule
+        fields = ("threshold",)
+
+
+@admin.register(LowStockRule)
+class LowStockRuleAdmin(AccountScopedAdmin):
+    form = LowStockRuleForm
+    list_display = ("product", "warehouse", "threshold", "is_low", "low_since")
+    list_filter = ("is_low", "warehouse")
+    search_fields = ("product__sku",)
+    readonly_fields = ("product", "warehouse", "is_low", "low_since")
+
+    def has_add_permission(self, request):
+        return False  # rules are created per product and warehouse by the API or on demand
+
+    def save_model(self, request, obj, form, change):
+        services.set_threshold(
+            product=obj.product, warehouse=obj.warehouse, threshold=form.cleaned_data["threshold"]
+        )
