@@ -247,7 +247,10 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "vectis.api.schema.postprocess_schema",
     ],
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "ProductTypeEnum": ["simple", "kit"],
+        "TrackingEnum": ["none", "lot", "serial"],
+    },
 }
 
 # --- Logging --------------------------------------------------------------------------------

@@ -11,6 +11,47 @@ class EventType:
     scope: str
     # Name of the OpenAPI component describing `data` (the resource's API representation).
     schema: str | None = None
+    # JSON schema of `data` when no API resource has that shape (added as the component).
+    payload: dict | None = None
+
+
+def _object(required: dict[str, dict], optional: dict[str, dict] | None = None) -> dict:
+    return {
+        "type": "object",
+        "required": list(required),
+        "properties": {**required, **(optional or {})},
+    }
+
+
+_STR, _INT = {"type": "string"}, {"type": "integer"}
+INVENTORY_ADJUSTED = _object(
+    {
+        "movement_id": {**_STR, "description": "The ledger row (`mov_…`)."},
+        "product_id": _STR,
+        "sku": _STR,
+        "warehouse_id": _STR,
+        "location_id": _STR,
+        "location_code": _STR,
+        "delta": {**_INT, "description": "Signed change of on_hand at the location."},
+        "reason": _STR,
+        "reference": {**_STR, "description": "A transfer's two events share a `trf_…` one."},
+        "note": _STR,
+        "on_hand": {**_INT, "description": "New on_hand at the location."},
+        "reserved": _INT,
+        "available": _INT,
+    }
+)
+INVENTORY_LOW_STOCK = _object(
+    {
+        "product_id": _STR,
+        "sku": _STR,
+        "warehouse_id": _STR,
+        "threshold": _INT,
+        "on_hand": {**_INT, "description": "In the warehouse, every bin."},
+        "reserved": _INT,
+        "available": {**_INT, "description": "Pickable bins, live reservations excluded."},
+    }
+)
 
 
 _TYPES = [
@@ -42,12 +83,14 @@ _TYPES = [
         "On-hand stock changed by an adjustment or transfer.",
         "inventory:read",
         "InventoryAdjustedEvent",
+        INVENTORY_ADJUSTED,
     ),
     EventType(
         "inventory.low_stock",
-        "Available stock in a warehouse fell to or below its threshold.",
+        "Available stock in a warehouse fell to or below its threshold (once per crossing).",
         "inventory:read",
         "InventoryLowStockEvent",
+        INVENTORY_LOW_STOCK,
     ),
     # Products
     EventType("product.created", "A product was created.", "products:read", "Product"),

@@ -257,6 +257,9 @@ def _webhooks_section(schemas: dict) -> dict:
                 "required": ["webhook_id", "url"],
                 "properties": {"webhook_id": {"type": "string"}, "url": {"type": "string"}},
             }
+        elif event_type.payload is not None:
+            schemas[event_type.schema] = event_type.payload
+            data_schema = {"$ref": f"#/components/schemas/{event_type.schema}"}
         elif event_type.schema and event_type.schema in schemas:
             data_schema = {"$ref": f"#/components/schemas/{event_type.schema}"}
         else:
