@@ -58,6 +58,12 @@ def test_seed_demo_prints_working_credentials_and_is_rerunnable(client):
     second = json.loads(out.getvalue())
     assert first["client_id"] == second["client_id"]
     assert ApiClient.objects.count() == 1
+    # demo stock is seeded once, and its ledger is consistent
+    from inventory.models import StockMovement
+    from inventory.selectors import verify_ledger
+
+    assert StockMovement.objects.count() == 5
+    assert verify_ledger()[1] == []
     # the rotated secret works, the old one no longer does
     for secret, status in ((first["client_secret"], 401), (second["client_secret"], 200)):
         response = client.post(

@@ -227,3 +227,14 @@ def test_movements_are_append_only_in_the_database(stock):
     with pytest.raises(DatabaseError), transaction.atomic():
         StockMovement.objects.update(quantity=300)
     assert StockMovement.objects.get().quantity == 3
+
+
+def test_a_product_with_stock_history_is_archived_not_deleted(api, stock):
+    wh = stock.warehouse()
+    widget = stock.product("WIDGET")
+    stock.receive(widget, wh, 2)
+    response = api.delete(f"/v1/products/{widget.public_id}")
+    assert response.status_code == 200, response.content
+    assert response.json()["active"] is False
+    assert StockLevel.objects.filter(product=widget).count() == 1
+    assert StockMovement.objects.filter(product=widget).count() == 1

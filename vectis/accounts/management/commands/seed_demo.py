@@ -3,11 +3,14 @@ import json
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from catalog import services as catalog_services
+from catalog.models import Product
+from inventory import services as inventory_services
 from vectis.accounts import services
 from vectis.accounts.models import ApiClient
 from vectis.accounts.scopes import ALL_SCOPES
 from warehouses import services as warehouse_services
-from warehouses.models import Warehouse
+from warehouses.models import Location, Warehouse
 
 DEMO_ACCOUNT = "Demo Merchant"
 DEMO_CLIENT = "demo"
@@ -40,6 +43,50 @@ DEMO_WAREHOUSES = [
     },
 ]
 
+# sku, name, price, stock in PHX, stock in NJ
+DEMO_PRODUCTS = [
+    ("TEE-BLK-M", "T-shirt, black, M", "19.00", 40, 25),
+    ("MUG-WHT", "Mug, white", "12.50", 60, 0),
+    ("TOTE-NAT", "Tote bag, natural", "15.00", 8, 30),
+]
+DEMO_KIT = ("GIFT-SET", "Gift set: mug and tote", "24.00", {"MUG-WHT": 1, "TOTE-NAT": 1})
+
+
+def _seed_catalog_and_stock(account) -> None:
+    """Demo products with stock in both warehouses and a kit, the first time only."""
+    if Product.objects.filter(account=account).exists():
+        return
+    locations = {
+        wh.code: Location.objects.get(warehouse=wh, is_default=True)
+        for wh in Warehouse.objects.filter(account=account)
+    }
+    for sku, name, price, phx, nj in DEMO_PRODUCTS:
+        product = catalog_services.product_create(
+            account=account,
+            data={"sku": sku, "name": name, "price": price, "low_stock_threshold": 5},
+        )
+        for code, quantity in (("PHX", phx), ("NJ", nj)):
+            if quantity and code in locations:
+                inventory_services.adjust(
+                    product=product,
+                    location=locations[code],
+                    reason="received",
+                    quantity=quantity,
+                    note="demo data",
+                    actor="system:seed_demo",
+                )
+    sku, name, price, components = DEMO_KIT
+    catalog_services.product_create(
+        account=account,
+        data={
+            "sku": sku,
+            "name": name,
+            "price": price,
+            "type": "kit",
+            "components": [{"sku": s, "quantity": q} for s, q in components.items()],
+        },
+    )
+
 
 class Command(BaseCommand):
     help = (
@@ -57,6 +104,7 @@ class Command(BaseCommand):
             for data in DEMO_WAREHOUSES:
                 if not Warehouse.objects.filter(account=account, code=data["code"]).exists():
                     warehouse_services.warehouse_create(account=account, data=data)
+            _seed_catalog_and_stock(account)
             client = ApiClient.objects.filter(account=account, name=DEMO_CLIENT).first()
             if client is None:
                 issued = services.api_client_create(
@@ -90,12 +138,13 @@ Vectis demo account ready: {account.name} ({account.public_id})
   client_id:     {client.client_id}
   client_secret: {secret}
 
-Get a token, then list the demo warehouses:
+Get a token, then list the demo warehouses and their stock:
 
   TOKEN=$(curl -s -X POST {base}/oauth/token -H 'Content-Type: application/json' \\
     -d '{token_body}' \\
     | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
   curl -s {base}/v1/warehouses -H "Authorization: Bearer $TOKEN"
+  curl -s {base}/v1/inventory -H "Authorization: Bearer $TOKEN"
 
 API docs: {base}/docs   ·   OpenAPI: {base}/v1/openapi.json
 """
