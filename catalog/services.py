@@ -10,7 +10,7 @@ from django.utils import timezone
 from catalog.models import KitComponent, Product, SkuAlias
 from catalog.representation import product_data, products_data
 from vectis.accounts.models import Account
-from vectis.errors import DuplicateError, ValidationFailed
+from vectis.errors import Conflict, DuplicateError, ValidationFailed
 from webhooks import services as webhooks
 
 # Fields a client sets directly (dimensions arrive nested and are flattened below).
@@ -102,6 +102,20 @@ def _store_components(account_id: int, kits: list[tuple[Product, list[dict]]]) -
     )
 
 
+class ProductHasStock(Conflict):
+    code = "product_has_stock"
+    default_message = (
+        "A product with stock or stock history cannot become a kit; archive it and create the "
+        "kit under a new SKU."
+    )
+
+
+def _with_stock(product_ids: list[int]) -> set[int]:
+    from inventory.selectors import products_with_stock_rows  # inventory builds on catalog
+
+    return products_with_stock_rows(product_ids)
+
+
 def _nesting_error() -> ValidationFailed:
     return ValidationFailed(
         "This product is a component of a kit, and kits cannot be nested.",
@@ -137,8 +151,11 @@ def product_update(*, product: Product, data: dict) -> Product:
     with transaction.atomic():
         locked = Product.objects.select_for_update().get(pk=product.pk)
         new_type = data.get("type", locked.type)
-        if new_type == Product.TYPE_KIT and not locked.is_kit and locked.part_of.exists():
-            raise _nesting_error()
+        if new_type == Product.TYPE_KIT and not locked.is_kit:
+            if locked.part_of.exists():
+                raise _nesting_error()
+            if _with_stock([locked.pk]):
+                raise ProductHasStock(field="type")
         if new_type == Product.TYPE_KIT and "components" in data:
             components = data["components"]
             types = _types_of(locked.account_id, (c["sku"] for c in components))
@@ -285,18 +302,21 @@ def _check_batch(
             "component_id", flat=True
         )
     )
+    stocked = _with_stock(becoming_kits) if becoming_kits else set()
     refused = set()
     for item in kit_items:
         try:
             if item.existing and item.existing.pk in in_kits:
                 raise _nesting_error()
+            if item.existing and item.existing.pk in stocked:
+                raise ProductHasStock(field="type")
             if "components" in item.data:
                 _check_components(item.data["components"], kit_sku=item.data["sku"], types=types)
             elif not (item.existing and item.existing.is_kit):
                 raise ValidationFailed(
                     "A kit needs at least one component.", field="components", code="required"
                 )
-        except ValidationFailed as exc:
+        except (ValidationFailed, ProductHasStock) as exc:
             outcomes.append(BulkOutcome.failed(item.index, item.data["sku"], exc))
             refused.add(item.index)
     return [i for i in accepted if i.index not in refused]

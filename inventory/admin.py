@@ -10,7 +10,15 @@ from django.urls import path, reverse
 
 from catalog.models import Product
 from inventory import services
-from inventory.models import ADJUST_REASONS, LowStockRule, Reservation, StockLevel, StockMovement
+from inventory.models import (
+    ADJUST_REASONS,
+    MAX_ON_HAND,
+    MAX_UNITS,
+    LowStockRule,
+    Reservation,
+    StockLevel,
+    StockMovement,
+)
 from vectis.accounts.admin_scoping import AccountScopedAdmin, member_account_ids
 from vectis.errors import DomainError
 from warehouses.models import Location
@@ -55,10 +63,17 @@ class _StockForm(forms.Form):
 
 class AdjustForm(_StockForm):
     location = forms.ModelChoiceField(queryset=Location.objects.none())
-    quantity = forms.IntegerField(required=False, help_text="Signed change, e.g. -2.")
-    set_on_hand = forms.IntegerField(required=False, min_value=0, help_text="Or a counted total.")
+    quantity = forms.IntegerField(
+        required=False, min_value=-MAX_UNITS, max_value=MAX_UNITS, help_text="Signed, e.g. -2."
+    )
+    set_on_hand = forms.IntegerField(
+        required=False, min_value=0, max_value=MAX_ON_HAND, help_text="Or a counted total."
+    )
     expected_on_hand = forms.IntegerField(
-        required=False, min_value=0, help_text="Refuse if on hand is no longer this."
+        required=False,
+        min_value=0,
+        max_value=MAX_ON_HAND,
+        help_text="Refuse if on hand is no longer this.",
     )
     reason = forms.ChoiceField(choices=[(r, r.replace("_", " ")) for r in ADJUST_REASONS])
     note = forms.CharField(
@@ -78,7 +93,7 @@ class AdjustForm(_StockForm):
 class TransferForm(_StockForm):
     from_location = forms.ModelChoiceField(queryset=Location.objects.none())
     to_location = forms.ModelChoiceField(queryset=Location.objects.none())
-    quantity = forms.IntegerField(min_value=1)
+    quantity = forms.IntegerField(min_value=1, max_value=MAX_UNITS)
     note = forms.CharField(
         required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
     )

@@ -22,6 +22,9 @@ ADJUST_REASONS = (
 )
 # Reasons only the system writes.
 SYSTEM_REASONS = ("transfer", "shipped")
+# The most units one request may move, and one bin may hold.
+MAX_UNITS = 1_000_000_000
+MAX_ON_HAND = 1_000_000_000_000
 MOVEMENT_REASONS = ADJUST_REASONS + SYSTEM_REASONS
 
 
@@ -40,8 +43,8 @@ class StockLevel(models.Model):
     location = models.ForeignKey(
         "warehouses.Location", on_delete=models.PROTECT, related_name="stock_levels"
     )
-    on_hand = models.IntegerField(default=0)
-    reserved = models.IntegerField(default=0)
+    on_hand = models.BigIntegerField(default=0)
+    reserved = models.BigIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
@@ -78,8 +81,8 @@ class StockMovement(models.Model):
         "warehouses.Warehouse", on_delete=models.PROTECT, related_name="+"
     )
     location = models.ForeignKey("warehouses.Location", on_delete=models.PROTECT, related_name="+")
-    quantity = models.IntegerField(help_text="Signed change of on_hand.")
-    on_hand_after = models.IntegerField()
+    quantity = models.BigIntegerField(help_text="Signed change of on_hand.")
+    on_hand_after = models.BigIntegerField()
     reason = models.CharField(max_length=32, choices=[(r, r) for r in MOVEMENT_REASONS])
     reference = models.CharField(max_length=200, blank=True, default="")
     note = models.TextField(blank=True, default="")

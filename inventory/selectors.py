@@ -8,7 +8,7 @@ warehouse is computed from its components (min over components of floor(units / 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Max, Q, QuerySet, Sum
 from django.utils import timezone
 
@@ -126,7 +126,7 @@ class InventoryQuery:
         if f.location_id is not None:
             outer_where += (
                 f" AND EXISTS (SELECT 1 FROM {t['sl']} s2 WHERE s2.product_id = r.product_id"
-                " AND s2.location_id = %s)"
+                " AND s2.warehouse_id = r.warehouse_id AND s2.location_id = %s)"
             )
             params.append(f.location_id)
         if f.available_lte is not None:
@@ -158,8 +158,11 @@ lv AS (
     WHERE s.account_id = %s{level_where}
 ),
 simple AS (
-    SELECT product_id, warehouse_id, SUM(on_hand) AS on_hand, SUM(reserved) AS reserved,
-           SUM(available) AS available, MAX(updated_at) AS updated_at
+    -- CAST: on PostgreSQL a SUM over bigint is numeric, and the kit division below must
+    -- stay integer division.
+    SELECT product_id, warehouse_id, CAST(SUM(on_hand) AS BIGINT) AS on_hand,
+           CAST(SUM(reserved) AS BIGINT) AS reserved,
+           CAST(SUM(available) AS BIGINT) AS available, MAX(updated_at) AS updated_at
     FROM lv GROUP BY product_id, warehouse_id
 ),
 kit AS (
@@ -288,6 +291,15 @@ def _as_datetime(value) -> datetime | None:
     return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, UTC)
 
 
+def products_with_stock_rows(product_ids) -> set[int]:
+    """Those of these products that have a stock level (stock now, or once)."""
+    return set(
+        StockLevel.objects.filter(product_id__in=list(product_ids))
+        .values_list("product_id", flat=True)
+        .distinct()
+    )
+
+
 # --- other reads -------------------------------------------------------------------------------
 def movements_for_account(account) -> QuerySet[StockMovement]:
     return StockMovement.objects.filter(account=account).select_related(
@@ -342,7 +354,20 @@ class LedgerMismatch:
 
 def verify_ledger(*, account_id: int | None = None) -> tuple[int, list[LedgerMismatch]]:
     """Check every stock level against its movements (sum and last on_hand_after) and its
-    active reservations. Returns (levels checked, mismatches)."""
+    active reservations. Returns (levels checked, mismatches).
+
+    The reads share one snapshot (REPEATABLE READ on PostgreSQL), so changes committing while
+    it runs cannot show up as false mismatches."""
+    if connection.in_atomic_block:
+        return _verify_ledger(account_id)
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        return _verify_ledger(account_id)
+
+
+def _verify_ledger(account_id: int | None) -> tuple[int, list[LedgerMismatch]]:
     scope = Q(account_id=account_id) if account_id is not None else Q()
     sums = {
         (row["product_id"], row["location_id"]): (row["total"], row["last"])

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from inventory.models import ADJUST_REASONS, LowStockRule
+from inventory.models import ADJUST_REASONS, MAX_ON_HAND, MAX_UNITS, LowStockRule
 from inventory.representation import (
     MovementSerializer,
     ReservationSerializer,
@@ -10,7 +10,6 @@ from inventory.selectors import SORTS
 from vectis.api.filters import DateOrDateTimeField, StrictBooleanField
 from vectis.api.serializers import StrictSerializer
 
-MAX_UNITS = 1_000_000_000
 MAX_HOLD_SECONDS = 30 * 24 * 3600
 
 
@@ -46,12 +45,12 @@ class AdjustSerializer(ProductRefSerializer):
         help_text="Signed change of on_hand (not 0). Or send set_on_hand.",
     )
     set_on_hand = serializers.IntegerField(
-        required=False, min_value=0, max_value=MAX_UNITS, help_text="Absolute count."
+        required=False, min_value=0, max_value=MAX_ON_HAND, help_text="Absolute count."
     )
     expected_on_hand = serializers.IntegerField(
         required=False,
         min_value=0,
-        max_value=MAX_UNITS,
+        max_value=MAX_ON_HAND,
         help_text="Compare-and-set: refuse (409 stale_quantity) unless on_hand is this.",
     )
     reason = serializers.ChoiceField(choices=ADJUST_REASONS)
@@ -140,7 +139,9 @@ class InventoryQuerySerializer(serializers.Serializer):
     location = serializers.CharField(
         required=False, help_text="Only products stocked in this location (`loc_…`)."
     )
-    available_lte = serializers.IntegerField(required=False)
+    available_lte = serializers.IntegerField(
+        required=False, min_value=-MAX_UNITS, max_value=MAX_UNITS
+    )
     below_threshold = serializers.CharField(
         required=False,
         help_text="`true`: available ≤ low-stock threshold; `false`: above it or no threshold.",

@@ -241,9 +241,9 @@ class InventoryViewSet(VectisGenericViewSet):
             actor=self.actor,
         )
         reservations = list(
-            selectors.reservations_for_account(self.account).filter(
-                pk__in=[r.pk for r in result.reservations]
-            )
+            selectors.reservations_for_account(self.account)
+            .filter(pk__in=[r.pk for r in result.reservations])
+            .order_by("pk")
         )
         return Response(
             {

@@ -20,8 +20,8 @@ class Migration(migrations.Migration):
             name='StockLevel',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('on_hand', models.IntegerField(default=0)),
-                ('reserved', models.IntegerField(default=0)),
+                ('on_hand', models.BigIntegerField(default=0)),
+                ('reserved', models.BigIntegerField(default=0)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('updated_at', models.DateTimeField(auto_now=True, db_index=True)),
                 ('account', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.account')),
@@ -56,8 +56,8 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('public_id', vectis.db.PublicIdField(editable=False, max_length=32, prefix='mov', unique=True)),
-                ('quantity', models.IntegerField(help_text='Signed change of on_hand.')),
-                ('on_hand_after', models.IntegerField()),
+                ('quantity', models.BigIntegerField(help_text='Signed change of on_hand.')),
+                ('on_hand_after', models.BigIntegerField()),
                 ('reason', models.CharField(choices=[('received', 'received'), ('cycle_count', 'cycle_count'), ('damaged', 'damaged'), ('lost', 'lost'), ('found', 'found'), ('expired', 'expired'), ('correction', 'correction'), ('returned', 'returned'), ('other', 'other'), ('transfer', 'transfer'), ('shipped', 'shipped')], max_length=32)),
                 ('reference', models.CharField(blank=True, default='', max_length=200)),
                 ('note', models.TextField(blank=True, default='')),

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from catalog.models import Product
 from inventory.exceptions import InsufficientStock, KitHoldsNoStock, StaleQuantity
-from inventory.models import ADJUST_REASONS, StockLevel, StockMovement
+from inventory.models import ADJUST_REASONS, MAX_ON_HAND, StockLevel, StockMovement
 from inventory.representation import levels_data
 from inventory.services.levels import (
     after_commit_changed,
@@ -31,6 +31,13 @@ class StockChange:
 def _stockable(product: Product, field: str) -> None:
     if product.is_kit:
         raise KitHoldsNoStock(field=field)
+
+
+def _still_stockable(product: Product) -> None:
+    """Re-read the type under the level lock: a product turning into a kit meanwhile (catalog
+    refuses that once a stock level exists) must not get stock."""
+    if Product.objects.filter(pk=product.pk, type=Product.TYPE_KIT).exists():
+        raise KitHoldsNoStock(field="sku")
 
 
 def _room_for(level: StockLevel, needed_on_hand: int, now) -> bool:
@@ -86,6 +93,7 @@ def _adjust(
         (product.pk, location.pk)
     ]
     (level,) = lock_levels([level_id])
+    _still_stockable(product)
     if expected_on_hand is not None and level.on_hand != expected_on_hand:
         raise StaleQuantity(
             f"on_hand is {level.on_hand}, not the expected {expected_on_hand}.",
@@ -94,6 +102,12 @@ def _adjust(
         )
     delta = quantity if quantity is not None else set_on_hand - level.on_hand
     new_on_hand = level.on_hand + delta
+    if new_on_hand > MAX_ON_HAND:
+        raise ValidationFailed(
+            f"A location holds at most {MAX_ON_HAND} units.",
+            field="quantity" if quantity is not None else "set_on_hand",
+            code="quantity_too_large",
+        )
     if new_on_hand < 0:
         raise InsufficientStock(
             f"Only {level.on_hand} on hand at {location.code}; cannot remove {-delta}.",
@@ -157,6 +171,7 @@ def _transfer(*, product, source, target, quantity, note, actor) -> StockChange:
     ids = ensure_levels(product.account_id, [(product.pk, source), (product.pk, target)])
     source_id, target_id = ids[(product.pk, source.pk)], ids[(product.pk, target.pk)]
     levels = {level.pk: level for level in lock_levels([source_id, target_id])}
+    _still_stockable(product)
     origin = levels[source_id]
     if not _room_for(origin, origin.on_hand - quantity, now):
         raise InsufficientStock(
@@ -164,6 +179,12 @@ def _transfer(*, product, source, target, quantity, note, actor) -> StockChange:
             f"{source.code}.",
             field="quantity",
             extra={"available": max(origin.available, 0)},
+        )
+    if levels[target_id].on_hand + quantity > MAX_ON_HAND:
+        raise ValidationFailed(
+            f"A location holds at most {MAX_ON_HAND} units.",
+            field="quantity",
+            code="quantity_too_large",
         )
     apply_level_deltas(
         levels, on_hand={source_id: -quantity, target_id: quantity}, reserved={}, now=now

@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from catalog.models import Product
+from inventory.exceptions import KitHoldsNoStock
 from inventory.models import LowStockRule, StockLevel
 from inventory.selectors import warehouse_totals
 from warehouses.models import Warehouse
@@ -15,6 +16,10 @@ from webhooks import services as webhooks
 
 def set_threshold(*, product: Product, warehouse: Warehouse, threshold: int | None) -> LowStockRule:
     """Override (or, with None, stop overriding) the product's threshold in one warehouse."""
+    if product.is_kit:
+        raise KitHoldsNoStock(
+            "Kits have no stock of their own; set thresholds on their components.", field="sku"
+        )
     with transaction.atomic():
         rule = _locked_rule(product, warehouse)
         rule.threshold = threshold

@@ -238,3 +238,52 @@ def test_a_product_with_stock_history_is_archived_not_deleted(api, stock):
     assert response.json()["active"] is False
     assert StockLevel.objects.filter(product=widget).count() == 1
     assert StockMovement.objects.filter(product=widget).count() == 1
+
+
+def test_a_location_holds_at_most_a_trillion_units(api, stock):
+    wh = stock.warehouse()
+    widget = stock.product("WIDGET")
+    body = {"sku": "WIDGET", "warehouse_id": wh.public_id, "reason": "cycle_count"}
+    assert api.post("/v1/inventory/adjust", {**body, "set_on_hand": 10**12}).status_code == 200
+    response = api.post("/v1/inventory/adjust", {**body, "quantity": 1})
+    assert response.status_code == 400
+    assert (error_of(response)["code"], error_of(response)["field"]) == (
+        "quantity_too_large",
+        "quantity",
+    )
+    assert level(widget, stock.default(wh)).on_hand == 10**12
+    too_big = api.post("/v1/inventory/adjust", {**body, "set_on_hand": 10**12 + 1})
+    assert error_of(too_big)["field"] == "set_on_hand"
+
+
+def test_a_product_with_stock_cannot_become_a_kit(api, stock):
+    wh = stock.warehouse()
+    widget = stock.product("WIDGET")
+    stock.product("PART")
+    stock.receive(widget, wh, 3)
+    kit = {"type": "kit", "components": [{"sku": "PART", "quantity": 2}]}
+    response = api.patch(f"/v1/products/{widget.public_id}", kit)
+    assert response.status_code == 409
+    assert (error_of(response)["code"], error_of(response)["field"]) == (
+        "product_has_stock",
+        "type",
+    )
+    bulk = api.post("/v1/products/bulk", {"products": [{"sku": "WIDGET", **kit}]})
+    assert bulk.status_code == 200, bulk.content
+    (result,) = bulk.json()["results"]
+    assert result["status"] == "error"
+    assert result["error"]["code"] == "product_has_stock"
+    widget.refresh_from_db()
+    assert widget.type == "simple"
+
+
+def test_kits_take_no_thresholds(api, stock):
+    wh = stock.warehouse()
+    stock.product("PART")
+    stock.kit("BUNDLE", {"PART": 1})
+    response = api.post(
+        "/v1/inventory/thresholds",
+        {"sku": "BUNDLE", "warehouse_id": wh.public_id, "low_stock_threshold": 2},
+    )
+    assert response.status_code == 400
+    assert error_of(response)["code"] == "kit_has_no_stock"

@@ -170,3 +170,30 @@ def test_movements_ledger_filters(api, stock):
     assert len(listed(created_after="2000-01-01")) == 4
     movement = api.get("/v1/inventory/movements").json()["data"][0]
     assert api.get(f"/v1/inventory/movements/{movement['id']}").json() == movement
+
+
+def test_kit_division_is_whole_units_in_filters_and_rows(api, stock):
+    wh = stock.warehouse()
+    cup = stock.product("CUP")
+    stock.kit("PAIR", {"CUP": 2})
+    stock.receive(cup, wh, 9)  # 4.5 pairs: 4 whole ones
+    (row,) = rows(api, sku="PAIR")["data"]
+    assert (row["on_hand"], row["available"], row["reserved"]) == (4, 4, 0)
+    assert [r["sku"] for r in rows(api, sku="PAIR", available_lte=4)["data"]] == ["PAIR"]
+    assert rows(api, sku="PAIR", available_lte=3)["data"] == []
+
+
+def test_location_filter_keeps_to_that_locations_warehouse(api, stock):
+    main, east = stock.warehouse("MAIN"), stock.warehouse("EAST")
+    bin_a = stock.location(main, "A")
+    widget = stock.product("WIDGET")
+    stock.receive(widget, bin_a, 2)
+    stock.receive(widget, east, 5)
+    data = rows(api, location=bin_a.public_id)["data"]
+    assert [(r["sku"], r["warehouse_code"]) for r in data] == [("WIDGET", "MAIN")]
+
+
+def test_out_of_range_numbers_are_400_not_500(api, stock):
+    response = api.get("/v1/inventory", {"available_lte": "1" + "0" * 30})
+    assert response.status_code == 400
+    assert error_of(response)["field"] == "available_lte"

@@ -137,7 +137,7 @@ def exception_handler(exc, context):
             "The request conflicted with concurrent changes; retry it.",
             request=request,
         )
-    elif isinstance(exc, DataError):
+    elif isinstance(exc, DataError | OverflowError):
         # Values the database cannot store (NUL characters, numbers out of range).
         status = 400
         body = envelope(
