@@ -120,6 +120,14 @@ class Reservation(models.Model):
         "warehouses.Warehouse", on_delete=models.PROTECT, related_name="+"
     )
     quantity = models.PositiveIntegerField()
+    # An order line's reservation (a kit line's reservations are its components'), or a hold.
+    order_line = models.ForeignKey(
+        "orders.OrderLine",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reservations",
+    )
     reference = models.CharField(max_length=200, blank=True, default="")
     status = models.CharField(max_length=16, choices=STATUSES, default=ACTIVE)
     expires_at = models.DateTimeField(null=True, blank=True)

@@ -67,6 +67,10 @@ class ReservationSerializer(serializers.ModelSerializer):
     status = serializers.SerializerMethodField(
         help_text="An active hold past `expires_at` reads `expired` even before the sweep runs."
     )
+    order_id = serializers.CharField(
+        source="order_line.order.public_id", default=None, allow_null=True
+    )
+    line_id = serializers.CharField(source="order_line.public_id", default=None, allow_null=True)
 
     class Meta:
         model = Reservation
@@ -78,6 +82,8 @@ class ReservationSerializer(serializers.ModelSerializer):
             "location_id",
             "quantity",
             "reference",
+            "order_id",
+            "line_id",
             "status",
             "expires_at",
             "created_at",

@@ -309,7 +309,7 @@ def movements_for_account(account) -> QuerySet[StockMovement]:
 
 def reservations_for_account(account) -> QuerySet[Reservation]:
     return Reservation.objects.filter(account=account).select_related(
-        "product", "warehouse", "stock_level__location"
+        "product", "warehouse", "stock_level__location", "order_line__order"
     )
 
 
@@ -423,3 +423,29 @@ def _verify_ledger(account_id: int | None) -> tuple[int, list[LedgerMismatch]]:
                 LedgerMismatch("orphan_movements", *product_row, location_public, 0, total)
             )
     return checked, mismatches
+
+
+def available_by_warehouse(
+    *, account_id: int, product_ids
+) -> tuple[dict[tuple[int, int], int], list[int]]:
+    """A snapshot (no locks) of reservable units per (product, warehouse) in pickable, active
+    bins of active warehouses, and those warehouses' ids by priority. For planning only: the
+    reservation itself rechecks under its locks."""
+    rows = (
+        StockLevel.objects.filter(
+            account_id=account_id,
+            product_id__in=list(product_ids),
+            location__pickable=True,
+            location__active=True,
+            warehouse__active=True,
+        )
+        .values("product_id", "warehouse_id")
+        .annotate(on_hand=Sum("on_hand"), reserved=Sum("reserved"))
+    )
+    available = {(r["product_id"], r["warehouse_id"]): r["on_hand"] - r["reserved"] for r in rows}
+    warehouses = list(
+        Warehouse.objects.filter(account_id=account_id, active=True)
+        .order_by("-priority", "code")
+        .values_list("pk", flat=True)
+    )
+    return available, warehouses

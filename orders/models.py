@@ -1,1 +1,112 @@
-# Models arrive with the orders issue.
+"""Orders, their lines and their history. Only `orders.services` writes these tables."""
+
+from django.db import models
+from django.db.models import F, Q
+
+from catalog.models import MONEY
+from orders import constants
+from vectis.db import PublicIdField, TimestampedModel
+
+
+class Order(TimestampedModel):
+    public_id = PublicIdField(prefix="ord")
+    account = models.ForeignKey("accounts.Account", on_delete=models.PROTECT, related_name="+")
+    channel = models.CharField(max_length=64)
+    external_id = models.CharField(max_length=128)
+    status = models.CharField(
+        max_length=24, choices=[(s, s) for s in constants.STATUSES], default=constants.PENDING
+    )
+    sub_status = models.CharField(max_length=100, blank=True, default="")
+    hold_reason = models.CharField(max_length=500, blank=True, default="")
+    currency = models.CharField(max_length=3, default="USD")
+    ship_to = models.JSONField(default=dict)
+    customer_name = models.CharField(max_length=200, blank=True, default="", db_index=True)
+    customer_email = models.CharField(max_length=254, blank=True, default="", db_index=True)
+    shipping_method = models.CharField(max_length=100, blank=True, default="")
+    placed_at = models.DateTimeField(null=True, blank=True)
+    notes = models.TextField(blank=True, default="")
+    tags = models.JSONField(default=list, blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    shipping = models.DecimalField(**MONEY, default=0)
+    tax = models.DecimalField(**MONEY, default=0)
+    discount = models.DecimalField(**MONEY, default=0)
+    subtotal = models.DecimalField(**MONEY, default=0)
+    total = models.DecimalField(**MONEY, default=0)
+    payment = models.JSONField(default=dict, blank=True)
+    priority = models.IntegerField(default=0, help_text="Higher is allocated first.")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "channel", "external_id"], name="uniq_order_channel_external"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["account", "status"], name="order_acct_status"),
+            models.Index(fields=["account", "created_at"], name="order_acct_created"),
+            models.Index(fields=["account", "updated_at"], name="order_acct_updated"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.public_id} ({self.channel}:{self.external_id})"
+
+
+class OrderLine(models.Model):
+    public_id = PublicIdField(prefix="lin")
+    account = models.ForeignKey("accounts.Account", on_delete=models.PROTECT, related_name="+")
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveIntegerField()
+    product = models.ForeignKey("catalog.Product", on_delete=models.PROTECT, related_name="+")
+    sku = models.CharField(max_length=64, help_text="As ordered (may be a channel alias).")
+    quantity = models.PositiveIntegerField()
+    price = models.DecimalField(**MONEY, default=0)
+    quantity_allocated = models.PositiveIntegerField(default=0)
+    quantity_shipped = models.PositiveIntegerField(default=0)
+    quantity_cancelled = models.PositiveIntegerField(default=0)
+    quantity_returned = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order_id", "position"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="line_quantity_gt_0"),
+            models.CheckConstraint(
+                condition=Q(
+                    quantity__gte=F("quantity_allocated")
+                    + F("quantity_shipped")
+                    + F("quantity_cancelled")
+                ),
+                name="line_quantities_within_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sku} x {self.quantity}"
+
+    @property
+    def open_quantity(self) -> int:
+        """Units neither allocated, shipped nor cancelled."""
+        return (
+            self.quantity
+            - self.quantity_allocated
+            - self.quantity_shipped
+            - self.quantity_cancelled
+        )
+
+
+class OrderEvent(models.Model):
+    account = models.ForeignKey("accounts.Account", on_delete=models.PROTECT, related_name="+")
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    type = models.CharField(max_length=40)
+    from_status = models.CharField(max_length=24, blank=True, default="")
+    to_status = models.CharField(max_length=24, blank=True, default="")
+    data = models.JSONField(default=dict, blank=True)
+    actor = models.CharField(max_length=200, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["order", "id"], name="orderevent_order_id")]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.type}"

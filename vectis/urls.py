@@ -9,6 +9,7 @@ v1 = [
     path("openapi.json", SpectacularJSONAPIView.as_view(), name="openapi"),
     path("", include("catalog.urls")),
     path("", include("inventory.urls")),
+    path("", include("orders.urls")),
     path("", include("warehouses.urls")),
     path("", include("webhooks.urls")),
 ]

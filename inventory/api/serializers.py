@@ -7,6 +7,7 @@ from inventory.representation import (
     StockLevelSerializer,
 )
 from inventory.selectors import SORTS
+from orders.representation import OrderSerializer
 from vectis.api.filters import DateOrDateTimeField, StrictBooleanField
 from vectis.api.serializers import StrictSerializer
 
@@ -88,10 +89,17 @@ class ReserveItemSerializer(ProductRefSerializer):
 
 
 class ReserveSerializer(StrictSerializer):
-    reference = serializers.CharField(
-        max_length=200, help_text="What the units are held for: a cart, a quote, a hold."
+    order_id = serializers.CharField(
+        max_length=32,
+        required=False,
+        help_text="Reserve this order's open lines (or only the listed `items`).",
     )
-    items = ReserveItemSerializer(many=True, allow_empty=False, max_length=500)
+    reference = serializers.CharField(
+        max_length=200,
+        required=False,
+        help_text="For a hold: what the units are held for (a cart, a quote).",
+    )
+    items = ReserveItemSerializer(many=True, allow_empty=False, max_length=500, required=False)
     expires_in = serializers.IntegerField(
         required=False,
         min_value=1,
@@ -101,18 +109,33 @@ class ReserveSerializer(StrictSerializer):
     allow_partial = serializers.BooleanField(
         default=False,
         help_text="Reserve what is available and report each line's shortfall, instead of "
-        "refusing the whole request (409 insufficient_stock).",
+        "refusing the whole request (409 insufficient_stock). Orders always reserve what "
+        "they can; the rest is backordered.",
     )
+
+    def validate(self, attrs):
+        _one_of(attrs, ("reference", "order_id"))
+        if attrs.get("reference") is not None and not attrs.get("items"):
+            raise serializers.ValidationError({"items": ["A hold needs items."]}, code="required")
+        if attrs.get("order_id") is not None and attrs.get("expires_in") is not None:
+            raise serializers.ValidationError(
+                {"expires_in": ["Order reservations do not expire; cancel the order instead."]},
+                code="invalid",
+            )
+        return attrs
 
 
 class ReleaseSerializer(StrictSerializer):
     reservation_id = serializers.CharField(max_length=32, required=False)
     reference = serializers.CharField(
-        max_length=200, required=False, help_text="Every active reservation with this reference."
+        max_length=200, required=False, help_text="Every active hold with this reference."
+    )
+    order_id = serializers.CharField(
+        max_length=32, required=False, help_text="Everything the order has reserved."
     )
 
     def validate(self, attrs):
-        _one_of(attrs, ("reservation_id", "reference"))
+        _one_of(attrs, ("reservation_id", "reference", "order_id"))
         return attrs
 
 
@@ -211,7 +234,8 @@ class ShortfallSerializer(serializers.Serializer):
 
 
 class ReserveResultSerializer(serializers.Serializer):
-    reference = serializers.CharField()
+    reference = serializers.CharField(help_text="The hold's reference, or the order id.")
+    order = OrderSerializer(required=False, help_text="With `order_id`: the order after it.")
     reservations = ReservationSerializer(many=True)
     shortfalls = ShortfallSerializer(many=True)
     levels = StockLevelSerializer(many=True)

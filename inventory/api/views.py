@@ -30,8 +30,11 @@ from inventory.representation import (
     movements_data,
     reservations_data,
 )
+from orders import services as order_services
+from orders.models import Order
+from orders.representation import OrderSerializer, orders_queryset
 from vectis.api.views import VectisGenericViewSet, validated
-from vectis.errors import ValidationFailed
+from vectis.errors import Conflict, ValidationFailed
 from warehouses.models import Location, Warehouse
 
 TAGS = ["inventory"]
@@ -202,12 +205,14 @@ class InventoryViewSet(VectisGenericViewSet):
         return _change_response(change)
 
     @extend_schema(
-        summary="Reserve stock (a hold)",
-        description="Holds units under a `reference` (a cart, a quote), optionally for "
-        "`expires_in` seconds. Each item comes from one warehouse if any can cover it "
-        "(highest priority first), else split by priority; kits reserve their components "
-        "together. All or nothing (409 `insufficient_stock` with `shortfalls`) unless "
-        "`allow_partial`.",
+        summary="Reserve stock for an order or a hold",
+        description="With `order_id`: allocates the order's open lines (or the listed `items`) "
+        "as POST /v1/orders/{id}/allocate does; what cannot be covered is backordered and "
+        "reported in `shortfalls`. With `reference` + `items`: a hold (a cart, a quote), "
+        "optionally for `expires_in` seconds; each item comes from one warehouse if any can "
+        "cover it (highest priority first), else split by priority; kits reserve their "
+        "components together; all or nothing (409 `insufficient_stock` with `shortfalls`) "
+        "unless `allow_partial`.",
         tags=TAGS,
         request=ReserveSerializer,
         responses={200: ReserveResultSerializer},
@@ -215,6 +220,8 @@ class InventoryViewSet(VectisGenericViewSet):
     @action(detail=False, methods=["post"])
     def reserve(self, request):
         data = validated(ReserveSerializer, request.data)
+        if data.get("order_id"):
+            return self._reserve_order(data)
         refs = StockRefs(self.account)
         lines = []
         for index, item in enumerate(data["items"]):
@@ -240,6 +247,38 @@ class InventoryViewSet(VectisGenericViewSet):
             allow_partial=data["allow_partial"],
             actor=self.actor,
         )
+        return self._reserve_response(data["reference"], result)
+
+    def _order(self, public_id: str) -> Order:
+        order = orders_queryset(self.account).filter(public_id=public_id).first()
+        if order is None:
+            raise _unknown("order_id", public_id, "order_id")
+        return order
+
+    def _reserve_order(self, data: dict) -> Response:
+        order = self._order(data["order_id"])
+        refs = StockRefs(self.account)
+        items = None
+        if data.get("items"):
+            items = []
+            for index, item in enumerate(data["items"]):
+                where = f"items[{index}]."
+                product = refs.product(item, where)
+                items.append(
+                    {
+                        "sku": product.sku,
+                        "quantity": item["quantity"],
+                        "warehouse": refs.warehouse(item["warehouse_id"], f"{where}warehouse_id")
+                        if item.get("warehouse_id")
+                        else None,
+                    }
+                )
+        allocation = order_services.order_allocate(order=order, items=items, actor=self.actor)
+        result = allocation.reserve or services.ReserveResult([], [])
+        extra = {"order": OrderSerializer(orders_queryset(self.account).get(pk=order.pk)).data}
+        return self._reserve_response(order.public_id, result, extra)
+
+    def _reserve_response(self, reference, result, extra: dict | None = None) -> Response:
         reservations = list(
             selectors.reservations_for_account(self.account)
             .filter(pk__in=[r.pk for r in result.reservations])
@@ -247,7 +286,8 @@ class InventoryViewSet(VectisGenericViewSet):
         )
         return Response(
             {
-                "reference": data["reference"],
+                **(extra or {}),
+                "reference": reference,
                 "reservations": reservations_data(reservations),
                 "shortfalls": [
                     {
@@ -265,8 +305,9 @@ class InventoryViewSet(VectisGenericViewSet):
 
     @extend_schema(
         summary="Release reservations",
-        description="By `reservation_id` or every active one with a `reference`. Releasing "
-        "what is already released (or expired, or consumed) is a no-op, not an error.",
+        description="By `reservation_id`, every active hold with a `reference`, or everything "
+        "an `order_id` has reserved (the order returns to pending). Releasing what is already "
+        "released (or expired, or consumed) is a no-op, not an error.",
         tags=TAGS,
         request=ReleaseSerializer,
         responses={200: ReleaseResultSerializer},
@@ -274,12 +315,22 @@ class InventoryViewSet(VectisGenericViewSet):
     @action(detail=False, methods=["post"])
     def release(self, request):
         data = validated(ReleaseSerializer, request.data)
-        if data.get("reservation_id"):
+        if data.get("order_id"):
+            order = self._order(data["order_id"])
+            result = order_services.order_deallocate(order=order, actor=self.actor)
+        elif data.get("reservation_id"):
             reservation = Reservation.objects.filter(
                 account=self.account, public_id=data["reservation_id"]
             ).first()
             if reservation is None:
                 raise _unknown("reservation_id", data["reservation_id"], "reservation_id")
+            if reservation.order_line_id is not None:
+                raise Conflict(
+                    "This reservation belongs to an order; release it with order_id (or "
+                    "cancel the order's line).",
+                    field="reservation_id",
+                    code="reserved_for_order",
+                )
             result = services.release(account_id=self.account.pk, reservation_ids=[reservation.pk])
         else:
             result = services.release(account_id=self.account.pk, reference=data["reference"])

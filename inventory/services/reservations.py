@@ -26,6 +26,7 @@ class ReserveLine:
     product: Product  # simple, or a kit (its components are reserved together)
     quantity: int
     warehouse: Warehouse | None = None  # None: any active warehouse, by priority
+    order_line_id: int | None = None  # the order line the units are for, if any
 
 
 @dataclass
@@ -213,8 +214,9 @@ def _reserve(
                 reference=reference,
                 expires_at=expires_at,
                 actor=actor,
+                order_line_id=lines[index].order_line_id,
             )
-            for _, pk, quantity in takes
+            for index, pk, quantity in takes
         ]
     )
     for (index, _, _), row in zip(takes, rows, strict=True):
@@ -251,17 +253,28 @@ def _insufficient(short: list[LineResult]) -> InsufficientStock:
 
 
 def release(
-    *, account_id: int, reservation_ids=None, reference: str | None = None
+    *,
+    account_id: int,
+    reservation_ids=None,
+    reference: str | None = None,
+    order_line_ids=None,
 ) -> ReleaseResult:
-    """Release active reservations (by ids or by reference). Locks their stock levels in pk
-    order; reservations already released, consumed or expired are left alone (a no-op)."""
+    """Release active reservations (by ids, reference or order lines). Locks their stock levels
+    in pk order; reservations already released, consumed or expired are left alone (a no-op).
+    Order lines' allocated counts are the orders app's to adjust (orders.services)."""
     match = Q(account_id=account_id, status=Reservation.ACTIVE)
     if reservation_ids is not None:
         match &= Q(pk__in=list(reservation_ids))
     if reference is not None:
         match &= Q(reference=reference)
-    if reservation_ids is None and reference is None:
-        raise ValueError("release needs reservation ids or a reference")
+    if order_line_ids is not None:
+        match &= Q(order_line_id__in=list(order_line_ids))
+    else:
+        # An order's reservations go with the order (orders.services.order_deallocate), so
+        # that its lines' allocated counts stay true.
+        match &= Q(order_line__isnull=True)
+    if reservation_ids is None and reference is None and order_line_ids is None:
+        raise ValueError("release needs reservation ids, a reference or order lines")
     return _release(match)
 
 
@@ -281,7 +294,7 @@ def _release(match: Q) -> ReleaseResult:
     close_reservations(levels, rows, status=Reservation.RELEASED, now=now)
     released = list(
         Reservation.objects.filter(pk__in=[pk for pk, _, _ in rows]).select_related(
-            "product", "warehouse", "stock_level__location"
+            "product", "warehouse", "stock_level__location", "order_line__order"
         )
     )
     after_commit_changed({(r.product_id, r.warehouse_id) for r in released})
