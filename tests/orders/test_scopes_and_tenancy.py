@@ -1,0 +1,45 @@
+import copy
+
+from orders.models import Order
+from tests.helpers import assert_scope_matrix, error_of
+from tests.orders.conftest import REFERENCE_ORDER
+
+
+def order_body(external_id: str) -> dict:
+    data = copy.deepcopy(REFERENCE_ORDER)
+    data["external_id"] = external_id
+    return data
+
+
+def test_scope_matrix_on_the_order_endpoints(account, api, stock):
+    stock.product("WIDGET-BLU")
+    stock.product("GADGET-RED")
+    order = api.post("/v1/orders", order_body("FIRST")).json()
+    assert_scope_matrix(
+        account,
+        [
+            ("GET", "/v1/orders", None, "orders:read"),
+            ("GET", f"/v1/orders/{order['id']}", None, "orders:read"),
+            ("GET", f"/v1/orders/{order['id']}/events", None, "orders:read"),
+            # the refused calls create nothing, so one new external id is enough
+            ("POST", "/v1/orders", order_body("SCOPE-1"), "orders:write"),
+            ("POST", f"/v1/orders/{order['id']}/allocate", None, "orders:write"),
+            ("POST", f"/v1/orders/{order['id']}/deallocate", None, "orders:write"),
+        ],
+    )
+
+
+def test_another_accounts_orders_are_404_and_unreachable(api, other_api, stock, other_stock):
+    other_stock.product("WIDGET-BLU")
+    other_stock.product("GADGET-RED")
+    theirs = other_api.post("/v1/orders", order_body("THEIRS")).json()
+    for path in (f"/v1/orders/{theirs['id']}", f"/v1/orders/{theirs['id']}/events"):
+        assert api.get(path).status_code == 404
+    assert api.post(f"/v1/orders/{theirs['id']}/allocate").status_code == 404
+    assert api.get("/v1/orders").json()["data"] == []
+    for action in ("reserve", "release"):
+        response = api.post(f"/v1/inventory/{action}", {"order_id": theirs["id"]})
+        assert (response.status_code, error_of(response)["field"]) == (400, "order_id")
+    # my catalog lacks their SKUs: my order with them is refused
+    assert api.post("/v1/orders", order_body("MINE")).status_code == 400
+    assert Order.objects.count() == 1
