@@ -1,0 +1,172 @@
+"""Allocation: reserve stock for an order's open lines, and release it again.
+
+Lock order: the order row first, then (inside inventory.services) stock levels in pk order.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import F
+
+from catalog.models import KitComponent
+from inventory import services as inventory
+from inventory.selectors import available_by_warehouse
+from orders import constants
+from orders.exceptions import InvalidStatusTransition, OrderOnHold
+from orders.models import Order, OrderLine
+from orders.representation import order_data
+from orders.services.history import derived_status, lock, record, set_status
+from vectis.db_retry import atomic_with_retry
+from vectis.errors import ValidationFailed
+from warehouses.models import Warehouse
+from webhooks import services as webhooks
+
+
+# --- allocation -----------------------------------------------------------------------------------
+@dataclass
+class AllocationResult:
+    order: Order
+    reserve: inventory.ReserveResult | None  # None: nothing was open to allocate
+
+
+def _parts(lines: list[OrderLine]) -> dict[int, list[tuple[int, int]]]:
+    """product id → [(stocked product id, units per unit)] for the lines' products."""
+    kits = [line.product_id for line in lines if line.product.is_kit]
+    parts: dict[int, list[tuple[int, int]]] = {
+        line.product_id: [(line.product_id, 1)] for line in lines if not line.product.is_kit
+    }
+    for kit_id, component_id, quantity in KitComponent.objects.filter(kit_id__in=kits).values_list(
+        "kit_id", "component_id", "quantity"
+    ):
+        parts.setdefault(kit_id, []).append((component_id, quantity))
+    return parts
+
+
+def _single_warehouse(account_id: int, wanted: list[tuple[OrderLine, int]]) -> int | None:
+    """The highest-priority warehouse that can fill every wanted line, from a snapshot."""
+    parts = _parts([line for line, _ in wanted])
+    stocked = {pid for plist in parts.values() for pid, _ in plist}
+    available, warehouses = available_by_warehouse(account_id=account_id, product_ids=stocked)
+    for warehouse_id in warehouses:
+        need: dict[int, int] = {}
+        for line, quantity in wanted:
+            for pid, per_unit in parts.get(line.product_id, []):
+                need[pid] = need.get(pid, 0) + quantity * per_unit
+        if all(available.get((pid, warehouse_id), 0) >= units for pid, units in need.items()):
+            return warehouse_id
+    return None
+
+
+@atomic_with_retry
+def order_allocate(
+    *, order: Order, items: list[dict] | None = None, actor: str = ""
+) -> AllocationResult:
+    """Reserve stock for the order's open lines (or only `items`: line or product, quantity,
+    warehouse): the whole order from one warehouse if any can fill it (highest priority first),
+    otherwise line by line by priority. What cannot be covered stays open (backordered).
+    Locks the order row, then stock levels. Allocating a fully allocated order is a no-op."""
+    locked = lock(order)
+    if locked.status == constants.ON_HOLD:
+        raise OrderOnHold(field="status")
+    if locked.status not in constants.ALLOCATABLE:
+        raise InvalidStatusTransition(
+            f"An order in status {locked.status} cannot be allocated.",
+            field="status",
+            extra={"from_status": locked.status, "to_status": constants.ALLOCATED},
+        )
+    lines = list(locked.lines.select_related("product").order_by("position"))
+    wanted = _wanted(lines, items)
+    if not wanted:
+        return AllocationResult(locked, None)
+    pinned = _single_warehouse(locked.account_id, [(line, q) for line, q, _ in wanted])
+    whole_order_warehouse = Warehouse.objects.get(pk=pinned) if pinned else None
+    reserve_lines = [
+        inventory.ReserveLine(
+            line.product, quantity, warehouse or whole_order_warehouse, order_line_id=line.pk
+        )
+        for line, quantity, warehouse in wanted
+    ]
+    result = inventory.reserve(
+        account_id=locked.account_id,
+        lines=reserve_lines,
+        reference=locked.public_id,
+        allow_partial=True,
+        actor=actor,
+    )
+    for (line, _, _), line_result in zip(wanted, result.lines, strict=True):
+        if line_result.reserved:
+            OrderLine.objects.filter(pk=line.pk).update(
+                quantity_allocated=F("quantity_allocated") + line_result.reserved
+            )
+    _settle_status(locked, actor=actor, shortfall=bool(result.shortfalls))
+    return AllocationResult(locked, result)
+
+
+def _wanted(
+    lines: list[OrderLine], items: list[dict] | None
+) -> list[tuple[OrderLine, int, object]]:
+    """(line, units to reserve, pinned warehouse or None) for the open lines, or for `items`."""
+    if items is None:
+        return [(line, line.open_quantity, None) for line in lines if line.open_quantity > 0]
+    wanted = []
+    for index, item in enumerate(items):
+        line = next(
+            (
+                line
+                for line in lines
+                if line.public_id == item.get("line_id")
+                or item.get("sku") in (line.sku, line.product.sku)
+            ),
+            None,
+        )
+        if line is None:
+            raise ValidationFailed(
+                f"The order has no line for {item.get('sku') or item.get('line_id')}.",
+                field=f"items[{index}].sku",
+            )
+        quantity = min(item.get("quantity") or line.open_quantity, line.open_quantity)
+        if quantity > 0:
+            wanted.append((line, quantity, item.get("warehouse")))
+    return wanted
+
+
+def _settle_status(order: Order, *, actor: str, shortfall: bool) -> None:
+    """Derive the status from the lines after allocating; emit order.allocated/backordered."""
+    lines = list(order.lines.all())
+    target = derived_status(lines, unallocated=constants.BACKORDERED)
+    data = {
+        "allocated_units": sum(line.quantity_allocated for line in lines),
+        "open_units": sum(line.open_quantity for line in lines),
+    }
+    kind = "allocated" if data["open_units"] == 0 else "backordered"
+    if target != order.status:
+        set_status(order, target, type=kind, data=data, actor=actor)
+    elif shortfall and not data["allocated_units"]:
+        return  # still nothing to reserve: no new event
+    else:
+        record(order, kind, data=data, actor=actor)
+    webhooks.emit(order.account_id, f"order.{kind}", order_data(order))
+
+
+@atomic_with_retry
+def order_deallocate(*, order: Order, actor: str = "") -> inventory.ReleaseResult:
+    """Release every active reservation of the order; its lines return to open (pending)."""
+    locked = lock(order)
+    if locked.status not in (constants.ALLOCATED, constants.PARTIALLY_ALLOCATED):
+        if locked.status in (constants.PENDING, constants.BACKORDERED):
+            return inventory.ReleaseResult([], [])  # nothing allocated: a no-op
+        raise InvalidStatusTransition(
+            f"An order in status {locked.status} cannot be deallocated.",
+            field="status",
+            extra={"from_status": locked.status, "to_status": constants.PENDING},
+        )
+    line_ids = list(locked.lines.values_list("pk", flat=True))
+    released = inventory.release(account_id=locked.account_id, order_line_ids=line_ids)
+    OrderLine.objects.filter(pk__in=line_ids).update(quantity_allocated=0)
+    set_status(
+        locked,
+        constants.PENDING,
+        type="deallocated",
+        data={"released_units": sum(r.quantity for r in released.released)},
+        actor=actor,
+    )
+    return released

@@ -1,0 +1,67 @@
+"""The order's status and history: one function changes status, every change writes an event."""
+
+from orders import constants
+from orders.exceptions import InvalidStatusTransition
+from orders.models import Order, OrderEvent, OrderLine
+
+
+def record(order: Order, type: str, *, data: dict | None = None, actor: str = "") -> OrderEvent:
+    """History without a status change (a note, an update, a re-allocation)."""
+    return OrderEvent.objects.create(
+        account_id=order.account_id,
+        order=order,
+        type=type,
+        from_status=order.status,
+        to_status=order.status,
+        data=data or {},
+        actor=actor,
+    )
+
+
+def set_status(
+    order: Order, to_status: str, *, type: str, data: dict | None = None, actor: str = ""
+) -> OrderEvent:
+    """The one place an order's status changes: checks the transition table, writes the
+    OrderEvent. The caller holds the order's row lock."""
+    from_status = order.status
+    if not constants.can_transition(from_status, to_status):
+        raise InvalidStatusTransition(
+            f"An order cannot go from {from_status} to {to_status}.",
+            field="status",
+            extra={"from_status": from_status, "to_status": to_status},
+        )
+    order.status = to_status
+    order.save(update_fields=["status", "updated_at"])
+    return OrderEvent.objects.create(
+        account_id=order.account_id,
+        order=order,
+        type=type,
+        from_status=from_status,
+        to_status=to_status,
+        data=data or {},
+        actor=actor,
+    )
+
+
+def derived_status(lines: list[OrderLine], *, unallocated: str) -> str:
+    """The status the lines' counts call for; `unallocated` (pending or backordered) when
+    nothing is allocated or shipped yet."""
+    active = sum(line.quantity - line.quantity_cancelled for line in lines)
+    if active == 0:
+        return constants.CANCELLED
+    shipped = sum(line.quantity_shipped for line in lines)
+    if shipped == active:
+        return constants.SHIPPED
+    if shipped:
+        return constants.PARTIALLY_SHIPPED
+    open_units = sum(line.open_quantity for line in lines)
+    allocated = sum(line.quantity_allocated for line in lines)
+    if open_units == 0:
+        return constants.ALLOCATED
+    if allocated:
+        return constants.PARTIALLY_ALLOCATED
+    return unallocated
+
+
+def lock(order: Order) -> Order:
+    return Order.objects.select_for_update().get(pk=order.pk)
