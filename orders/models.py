@@ -110,3 +110,47 @@ class OrderEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id} {self.type}"
+
+
+class Package(TimestampedModel):
+    """Units of an order leaving one warehouse together (labels arrive with the packages issue)."""
+
+    PENDING, SHIPPED, IN_TRANSIT, DELIVERED = "pending", "shipped", "in_transit", "delivered"
+    VOIDED, CANCELLED = "voided", "cancelled"
+    STATUSES = [(s, s) for s in (PENDING, SHIPPED, IN_TRANSIT, DELIVERED, VOIDED, CANCELLED)]
+
+    public_id = PublicIdField(prefix="pkg")
+    account = models.ForeignKey("accounts.Account", on_delete=models.PROTECT, related_name="+")
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="packages")
+    warehouse = models.ForeignKey(
+        "warehouses.Warehouse", on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(max_length=16, choices=STATUSES, default=PENDING)
+    carrier = models.CharField(max_length=64, blank=True, default="")
+    service = models.CharField(max_length=64, blank=True, default="")
+    tracking_number = models.CharField(max_length=100, blank=True, default="", db_index=True)
+    shipped_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["account", "status"], name="package_acct_status")]
+
+    def __str__(self) -> str:
+        return f"{self.public_id} ({self.status})"
+
+
+class PackageLine(models.Model):
+    account = models.ForeignKey("accounts.Account", on_delete=models.PROTECT, related_name="+")
+    package = models.ForeignKey(Package, on_delete=models.CASCADE, related_name="lines")
+    order_line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="package_line_qty_gt_0")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.package_id}: line {self.order_line_id} x {self.quantity}"

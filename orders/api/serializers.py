@@ -48,3 +48,90 @@ class OrderCreateSerializer(StrictSerializer):
     priority = serializers.IntegerField(required=False, min_value=-1000, max_value=1000)
     hold = serializers.BooleanField(required=False, default=False)
     hold_reason = serializers.CharField(max_length=500, required=False, allow_blank=True)
+
+
+class LineRefSerializer(StrictSerializer):
+    line_id = serializers.CharField(max_length=32, required=False)
+    sku = serializers.CharField(max_length=64, required=False)
+    quantity = serializers.IntegerField(min_value=1, max_value=1_000_000)
+
+    def validate(self, attrs):
+        if bool(attrs.get("line_id")) == bool(attrs.get("sku")):
+            raise serializers.ValidationError(
+                {"line_id": ["Send exactly one of line_id or sku."]}, code="required"
+            )
+        return attrs
+
+
+class HoldSerializer(StrictSerializer):
+    reason = serializers.CharField(max_length=500)
+
+
+class CancelSerializer(StrictSerializer):
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    items = LineRefSerializer(
+        many=True,
+        required=False,
+        allow_empty=False,
+        max_length=MAX_LINES,
+        help_text="Cancel only these units (a partial cancel); default: everything unshipped.",
+    )
+
+
+class PackageInSerializer(StrictSerializer):
+    warehouse_id = serializers.CharField(max_length=32)
+    lines = LineRefSerializer(many=True, allow_empty=False, max_length=MAX_LINES)
+    carrier = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    service = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    tracking_number = serializers.CharField(max_length=100, required=False, allow_blank=True)
+
+
+class ShipSerializer(StrictSerializer):
+    packages = PackageInSerializer(
+        many=True,
+        required=False,
+        allow_empty=False,
+        max_length=50,
+        help_text="Default: one package per warehouse with everything allocated there.",
+    )
+
+
+class ItemChangeSerializer(StrictSerializer):
+    line_id = serializers.CharField(
+        max_length=32, required=False, help_text="A line to change; quantity 0 removes it."
+    )
+    sku = serializers.CharField(max_length=64, required=False, help_text="A line to add.")
+    quantity = serializers.IntegerField(min_value=0, max_value=1_000_000)
+    price = MoneyField(required=False)
+
+    def validate(self, attrs):
+        if bool(attrs.get("line_id")) == bool(attrs.get("sku")):
+            raise serializers.ValidationError(
+                {"line_id": ["Send line_id (to change a line) or sku (to add one)."]},
+                code="required",
+            )
+        if attrs.get("sku") and attrs["quantity"] == 0:
+            raise serializers.ValidationError(
+                {"quantity": ["A new line needs a quantity of at least 1."]}, code="min_value"
+            )
+        return attrs
+
+
+class OrderUpdateSerializer(StrictSerializer):
+    ship_to = ShipToSerializer(required=False, partial=True)
+    notes = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=64), required=False, max_length=50
+    )
+    metadata = MetadataField(required=False)
+    shipping_method = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    sub_status = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    priority = serializers.IntegerField(required=False, min_value=-1000, max_value=1000)
+    items = ItemChangeSerializer(many=True, required=False, allow_empty=False, max_length=MAX_LINES)
+
+
+class OrderStatusSerializer(serializers.Serializer):
+    id = serializers.CharField(source="public_id")
+    status = serializers.CharField()
+    sub_status = serializers.CharField()
+    updated_at = serializers.DateTimeField()

@@ -1,11 +1,23 @@
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from orders import services
-from orders.api.serializers import OrderCreateSerializer, OrderEventSerializer, OrderSerializer
+from orders.api.serializers import (
+    CancelSerializer,
+    HoldSerializer,
+    OrderCreateSerializer,
+    OrderEventSerializer,
+    OrderSerializer,
+    OrderStatusSerializer,
+    OrderUpdateSerializer,
+    ShipSerializer,
+)
 from orders.filtersets import OrderFilterSet
+from orders.models import Order
 from orders.representation import orders_queryset
 from vectis.api.views import VectisGenericViewSet, validated
 
@@ -76,6 +88,112 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VectisGener
     def deallocate(self, request, id=None):
         order = self.get_object()
         services.order_deallocate(order=order, actor=self.actor)
+        return self._respond(order.pk)
+
+    @extend_schema(
+        summary="Update an order",
+        description="`ship_to` fields merge. `notes`, `tags`, `metadata`, `shipping_method`, "
+        "`sub_status`, `priority` change until the order is fully shipped; `items` only while "
+        "it is pending or backordered (409 `field_locked` naming the field otherwise).",
+        tags=TAGS,
+        request=OrderUpdateSerializer,
+        responses={200: OrderSerializer},
+    )
+    def partial_update(self, request, id=None):
+        order = self.get_object()
+        data = validated(OrderUpdateSerializer, request.data, partial=True)
+        services.order_update(order=order, data=data, actor=self.actor)
+        return self._respond(order.pk)
+
+    @extend_schema(
+        summary="An order's status (cheap, for polling)",
+        tags=TAGS,
+        responses={200: OrderStatusSerializer},
+    )
+    @action(detail=True, methods=["get"], filterset_class=None)
+    def status(self, request, id=None):
+        order = get_object_or_404(Order.objects.filter(account=self.account), public_id=id)
+        return Response(OrderStatusSerializer(order).data)
+
+    @extend_schema(
+        summary="Get an order by channel and external id",
+        tags=TAGS,
+        parameters=[
+            OpenApiParameter("channel", OpenApiTypes.STR, OpenApiParameter.PATH),
+            OpenApiParameter("external_id", OpenApiTypes.STR, OpenApiParameter.PATH),
+        ],
+        responses={200: OrderSerializer},
+    )
+    @action(
+        detail=False,
+        methods=["get"],
+        url_path=r"by_external_id/(?P<channel>[^/]+)/(?P<external_id>[^/]+)",
+        filterset_class=None,
+    )
+    def by_external_id(self, request, channel=None, external_id=None):
+        order = get_object_or_404(self.get_queryset(), channel=channel, external_id=external_id)
+        return Response(OrderSerializer(order).data)
+
+    @extend_schema(
+        summary="Put an order on hold",
+        description="From any unshipped status; reservations stay. Emits `order.held`.",
+        tags=TAGS,
+        request=HoldSerializer,
+        responses={200: OrderSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def hold(self, request, id=None):
+        order = self.get_object()
+        data = validated(HoldSerializer, request.data)
+        services.order_hold(order=order, reason=data["reason"], actor=self.actor)
+        return self._respond(order.pk)
+
+    @extend_schema(
+        summary="Release an order's hold",
+        description="Back to the status its lines call for; a pending order is then allocated "
+        "(with auto-allocate).",
+        tags=TAGS,
+        request=None,
+        responses={200: OrderSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def release_hold(self, request, id=None):
+        order = self.get_object()
+        services.order_release_hold(order=order, actor=self.actor)
+        return self._respond(order.pk)
+
+    @extend_schema(
+        summary="Cancel an order or some of its units",
+        description="Without `items`, everything not yet shipped; with `items` (`line_id` or "
+        "`sku`, `quantity`), only those units. Reservations are released in the same "
+        "transaction. A cancelled order: 409 `already_cancelled`.",
+        tags=TAGS,
+        request=CancelSerializer,
+        responses={200: OrderSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, id=None):
+        order = self.get_object()
+        data = validated(CancelSerializer, request.data)
+        services.order_cancel(
+            order=order, reason=data["reason"], items=data.get("items"), actor=self.actor
+        )
+        return self._respond(order.pk)
+
+    @extend_schema(
+        summary="Ship allocated units",
+        description="Consumes reservations (`shipped` movements) and records packages: those "
+        "given, or with no body one per warehouse with everything allocated there. The order "
+        "becomes `partially_shipped` or `shipped` (`order.shipped`).",
+        tags=TAGS,
+        request=ShipSerializer,
+        responses={200: OrderSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def ship(self, request, id=None):
+        order = self.get_object()
+        data = validated(ShipSerializer, request.data or {})
+        services.order_ship(order=order, packages=data.get("packages"), actor=self.actor)
         return self._respond(order.pk)
 
     @extend_schema(

@@ -2,13 +2,24 @@
 
 from orders.services.allocation import AllocationResult, order_allocate, order_deallocate
 from orders.services.history import record, set_status
-from orders.services.intake import order_create
+from orders.services.intake import order_create, order_update
+from orders.services.lifecycle import (
+    order_cancel,
+    order_hold,
+    order_release_hold,
+    order_ship,
+)
 
 __all__ = [
     "AllocationResult",
     "order_allocate",
+    "order_cancel",
     "order_create",
     "order_deallocate",
+    "order_hold",
+    "order_release_hold",
+    "order_ship",
+    "order_update",
     "record",
     "set_status",
 ]

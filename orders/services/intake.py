@@ -8,11 +8,12 @@ from django.db import IntegrityError, transaction
 from catalog.models import Product
 from catalog.selectors import resolve_skus
 from orders import constants
-from orders.exceptions import DuplicateOrder
+from orders.exceptions import DuplicateOrder, FieldLocked
 from orders.models import Order, OrderLine
 from orders.representation import order_data
-from orders.services.history import record, set_status
+from orders.services.history import lock, record, set_status
 from vectis.accounts.models import Account
+from vectis.db_retry import atomic_with_retry
 from vectis.errors import ValidationFailed
 from webhooks import services as webhooks
 
@@ -116,11 +117,11 @@ def order_create(*, account: Account, data: dict, actor: str = "") -> Order:
             extra={"order_id": existing.public_id},
         ) from exc
     if account.auto_allocate and order.status == constants.PENDING:
-        transaction.on_commit(lambda: _enqueue_allocation([order.pk]))
+        transaction.on_commit(lambda: enqueue_allocation([order.pk]))
     return order
 
 
-def _enqueue_allocation(order_ids: list[int]) -> None:
+def enqueue_allocation(order_ids: list[int]) -> None:
     from orders.tasks import allocate_order
 
     for order_id in order_ids:
@@ -128,3 +129,89 @@ def _enqueue_allocation(order_ids: list[int]) -> None:
             allocate_order.delay(order_id)
         except Exception as exc:  # broker down: the order stays pending; allocate by API
             logger.warning("allocation of order %s not queued (%s)", order_id, exc)
+
+
+# --- update ---------------------------------------------------------------------------------------
+SIMPLE_FIELDS = ("notes", "tags", "metadata", "shipping_method", "sub_status", "priority")
+
+
+@atomic_with_retry
+def order_update(*, order: Order, data: dict, actor: str = "") -> list[str]:
+    """Change fields (`ship_to` merges) while the order is not fully shipped; `items` (line_id +
+    quantity to change or, 0, remove; sku + quantity + price to add) only while pending or
+    backordered. Returns the changed fields; emits order.updated carrying them."""
+    locked = lock(order)
+    closed = (constants.SHIPPED, constants.DELIVERED, constants.CANCELLED)
+    if locked.status in closed and data:
+        field = next(iter(data))
+        raise FieldLocked(f"{field} cannot change once the order is {locked.status}.", field=field)
+    if "items" in data and locked.status not in (constants.PENDING, constants.BACKORDERED):
+        raise FieldLocked(
+            f"items can change only while the order is pending or backordered, not "
+            f"{locked.status}.",
+            field="items",
+        )
+    changed = []
+    for name in SIMPLE_FIELDS:
+        if name in data and getattr(locked, name) != data[name]:
+            setattr(locked, name, data[name])
+            changed.append(name)
+    if "ship_to" in data:
+        merged = {**locked.ship_to, **data["ship_to"]}
+        if merged != locked.ship_to:
+            locked.ship_to = merged
+            locked.customer_name = merged.get("name", "")
+            locked.customer_email = merged.get("email", "")
+            changed.append("ship_to")
+    if data.get("items"):
+        _change_items(locked, data["items"])
+        changed.append("items")
+    if not changed:
+        return []
+    locked.save()
+    record(locked, "updated", data={"changed": changed}, actor=actor)
+    webhooks.emit(locked.account_id, "order.updated", {**order_data(locked), "changed": changed})
+    if "items" in changed and locked.account.auto_allocate:
+        transaction.on_commit(lambda: enqueue_allocation([locked.pk]))
+    return changed
+
+
+def _change_items(order: Order, items: list[dict]) -> None:
+    lines = {line.public_id: line for line in order.lines.select_related("product")}
+    new_items = [(i, item) for i, item in enumerate(items) if not item.get("line_id")]
+    products = _resolve_items(order.account, order.channel, [item for _, item in new_items])
+    position = max((line.position for line in lines.values()), default=-1) + 1
+    for index, item in enumerate(items):
+        if not item.get("line_id"):
+            continue
+        line = lines.get(item["line_id"])
+        if line is None:
+            raise ValidationFailed(
+                f"The order has no line {item['line_id']}.", field=f"items[{index}].line_id"
+            )
+        if item["quantity"] == 0:
+            line.delete()
+        else:
+            line.quantity = item["quantity"]
+            if "price" in item:
+                line.price = item["price"]
+            line.save(update_fields=["quantity", "price"])
+    OrderLine.objects.bulk_create(
+        [
+            OrderLine(
+                account_id=order.account_id,
+                order=order,
+                position=position + n,
+                product=product,
+                sku=item["sku"],
+                quantity=item["quantity"],
+                price=item.get("price") or 0,
+            )
+            for n, ((_, item), product) in enumerate(zip(new_items, products, strict=True))
+        ]
+    )
+    remaining = list(order.lines.all())
+    if not remaining:
+        raise ValidationFailed("An order needs at least one line.", field="items")
+    order.subtotal = sum((line.price * line.quantity for line in remaining), Decimal(0))
+    order.total = order.subtotal + order.shipping + order.tax - order.discount

@@ -1,0 +1,280 @@
+"""Hold, release, cancel (whole or lines) and ship. Each locks the order row first, then the
+stock levels (inside inventory.services), and writes the order's history."""
+
+from collections import defaultdict
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from catalog.models import KitComponent
+from inventory.models import Reservation
+from inventory.services.order_lines import take_from_line
+from orders import constants
+from orders.exceptions import AlreadyCancelled, InvalidStatusTransition
+from orders.models import Order, OrderLine, Package, PackageLine
+from orders.representation import order_data
+from orders.services.history import derived_status, lock, record, set_status
+from vectis.db_retry import atomic_with_retry
+from vectis.errors import ValidationFailed
+from warehouses.models import Warehouse
+from webhooks import services as webhooks
+
+
+def _refuse(order: Order, to_status: str, why: str) -> InvalidStatusTransition:
+    return InvalidStatusTransition(
+        f"An order in status {order.status} cannot be {why}.",
+        field="status",
+        extra={"from_status": order.status, "to_status": to_status},
+    )
+
+
+def _parts(line: OrderLine) -> list[tuple[int, int]]:
+    """(stocked product id, units per unit of the line)."""
+    if not line.product.is_kit:
+        return [(line.product_id, 1)]
+    return list(
+        KitComponent.objects.filter(kit_id=line.product_id).values_list("component_id", "quantity")
+    )
+
+
+def _line_for(lines: list[OrderLine], item: dict, index: int) -> OrderLine:
+    for line in lines:
+        if item.get("line_id") == line.public_id or item.get("sku") in (
+            line.sku,
+            line.product.sku,
+        ):
+            return line
+    wanted = item.get("line_id") or item.get("sku")
+    raise ValidationFailed(
+        f"The order has no line {wanted}.",
+        field=f"items[{index}].{'line_id' if item.get('line_id') else 'sku'}",
+    )
+
+
+# --- hold -----------------------------------------------------------------------------------------
+@atomic_with_retry
+def order_hold(*, order: Order, reason: str, actor: str = "") -> Order:
+    """Put an unshipped order on hold; its reservations stay. Emits order.held."""
+    locked = lock(order)
+    if locked.status not in constants.UNSHIPPED:
+        raise _refuse(locked, constants.ON_HOLD, "put on hold")
+    locked.hold_reason = reason
+    locked.save(update_fields=["hold_reason"])
+    set_status(locked, constants.ON_HOLD, type="held", data={"reason": reason}, actor=actor)
+    webhooks.emit(locked.account_id, "order.held", order_data(locked))
+    return locked
+
+
+@atomic_with_retry
+def order_release_hold(*, order: Order, actor: str = "") -> Order:
+    """Take an order off hold, back to the status its lines call for; a pending order is then
+    allocated (with the account's auto_allocate)."""
+    locked = lock(order)
+    if locked.status != constants.ON_HOLD:
+        raise _refuse(locked, constants.PENDING, "released from hold (it is not on hold)")
+    target = derived_status(list(locked.lines.all()), unallocated=constants.PENDING)
+    locked.hold_reason = ""
+    locked.save(update_fields=["hold_reason"])
+    set_status(locked, target, type="released", actor=actor)
+    if target == constants.PENDING and locked.account.auto_allocate:
+        from orders.services.intake import enqueue_allocation
+
+        transaction.on_commit(lambda: enqueue_allocation([locked.pk]))
+    return locked
+
+
+# --- cancel ---------------------------------------------------------------------------------------
+@atomic_with_retry
+def order_cancel(
+    *, order: Order, reason: str = "", items: list[dict] | None = None, actor: str = ""
+) -> Order:
+    """Cancel the whole order, or `items` (line_id or sku, quantity). Unallocated units go first,
+    then reserved ones, whose reservations are released in this transaction. Emits
+    order.cancelled."""
+    locked = lock(order)
+    if locked.status == constants.CANCELLED:
+        raise AlreadyCancelled(field="status")
+    if locked.status in (constants.SHIPPED, constants.DELIVERED):
+        raise _refuse(locked, constants.CANCELLED, "cancelled")
+    lines = list(locked.lines.select_related("product").order_by("position"))
+    if items is None:
+        cuts = [
+            (line, line.quantity - line.quantity_shipped - line.quantity_cancelled)
+            for line in lines
+        ]
+    else:
+        wanted: dict[int, int] = defaultdict(int)
+        for index, item in enumerate(items):
+            line = _line_for(lines, item, index)
+            wanted[line.pk] += item["quantity"]
+            room = line.quantity - line.quantity_shipped - line.quantity_cancelled
+            if wanted[line.pk] > room:
+                raise ValidationFailed(
+                    f"Only {room} units of line {line.sku} can still be cancelled.",
+                    field=f"items[{index}].quantity",
+                )
+        cuts = [(line, wanted[line.pk]) for line in lines if wanted.get(line.pk)]
+    released_units = 0
+    for line, quantity in cuts:
+        if quantity <= 0:
+            continue
+        from_open = min(quantity, line.open_quantity)
+        from_allocated = quantity - from_open
+        if from_allocated:
+            take_from_line(
+                account_id=locked.account_id,
+                order_line_id=line.pk,
+                units={pid: from_allocated * per for pid, per in _parts(line)},
+                actor=actor,
+            )
+            released_units += from_allocated
+        line.quantity_cancelled += quantity
+        line.quantity_allocated -= from_allocated
+        line.save(update_fields=["quantity_cancelled", "quantity_allocated"])
+    data = {
+        "reason": reason,
+        "lines": [{"line_id": line.public_id, "quantity": q} for line, q in cuts if q > 0],
+        "released_units": released_units,
+    }
+    if locked.status == constants.ON_HOLD:
+        target = derived_status(lines, unallocated=constants.ON_HOLD)
+        target = constants.CANCELLED if target == constants.CANCELLED else constants.ON_HOLD
+    else:
+        unallocated = (
+            constants.BACKORDERED if locked.status == constants.BACKORDERED else constants.PENDING
+        )
+        target = derived_status(lines, unallocated=unallocated)
+    if target == constants.CANCELLED:
+        set_status(locked, target, type="cancelled", data=data, actor=actor)
+    elif target != locked.status:
+        set_status(locked, target, type="line_cancelled", data=data, actor=actor)
+    else:
+        record(locked, "line_cancelled", data=data, actor=actor)
+    webhooks.emit(locked.account_id, "order.cancelled", {**order_data(locked), "cancel": data})
+    return locked
+
+
+# --- ship -----------------------------------------------------------------------------------------
+def _allocated_by_warehouse(order: Order, lines: list[OrderLine]) -> dict[int, dict[int, int]]:
+    """warehouse id → {line pk: whole units of the line reserved there}."""
+    rows = (
+        Reservation.objects.filter(
+            order_line__order=order, status=Reservation.ACTIVE, order_line__isnull=False
+        )
+        .values("warehouse_id", "order_line_id", "product_id")
+        .annotate(units=Sum("quantity"))
+    )
+    held: dict[tuple[int, int, int], int] = {
+        (r["warehouse_id"], r["order_line_id"], r["product_id"]): r["units"] for r in rows
+    }
+    result: dict[int, dict[int, int]] = defaultdict(dict)
+    for warehouse_id in {w for w, _, _ in held}:
+        for line in lines:
+            units = min(
+                held.get((warehouse_id, line.pk, pid), 0) // per for pid, per in _parts(line)
+            )
+            if units:
+                result[warehouse_id][line.pk] = units
+    return result
+
+
+@atomic_with_retry
+def order_ship(
+    *, order: Order, packages: list[dict] | None = None, actor: str = ""
+) -> list[Package]:
+    """Ship allocated units: `packages` (warehouse, lines of line_id/sku + quantity, carrier,
+    service, tracking_number), or with none, one package per warehouse holding everything
+    allocated there. Consumes the reservations (`shipped` movements, on_hand falls), records
+    Package rows, moves the order to partially_shipped or shipped (order.shipped when done)."""
+    locked = lock(order)
+    if locked.status not in (
+        constants.ALLOCATED,
+        constants.PARTIALLY_ALLOCATED,
+        constants.PARTIALLY_SHIPPED,
+    ):
+        raise _refuse(locked, constants.SHIPPED, "shipped (nothing is allocated)")
+    lines = list(locked.lines.select_related("product").order_by("position"))
+    by_pk = {line.pk: line for line in lines}
+    available = _allocated_by_warehouse(locked, lines)
+    plan = _ship_plan(locked, lines, packages, available)
+    if not plan:
+        raise _refuse(locked, constants.SHIPPED, "shipped (nothing is allocated)")
+    now = timezone.now()
+    shipped = []
+    for warehouse_id, spec, quantities in plan:
+        package = Package.objects.create(
+            account_id=locked.account_id,
+            order=locked,
+            warehouse_id=warehouse_id,
+            status=Package.SHIPPED,
+            carrier=spec.get("carrier", ""),
+            service=spec.get("service", ""),
+            tracking_number=spec.get("tracking_number", ""),
+            shipped_at=now,
+        )
+        PackageLine.objects.bulk_create(
+            [
+                PackageLine(
+                    account_id=locked.account_id, package=package, order_line_id=pk, quantity=q
+                )
+                for pk, q in quantities.items()
+            ]
+        )
+        for pk, quantity in quantities.items():
+            line = by_pk[pk]
+            take_from_line(
+                account_id=locked.account_id,
+                order_line_id=pk,
+                units={pid: quantity * per for pid, per in _parts(line)},
+                warehouse_id=warehouse_id,
+                ship=True,
+                reference=package.public_id,
+                actor=actor,
+            )
+            line.quantity_allocated -= quantity
+            line.quantity_shipped += quantity
+            line.save(update_fields=["quantity_allocated", "quantity_shipped"])
+        shipped.append(package)
+    target = derived_status(lines, unallocated=constants.PENDING)
+    data = {"packages": [p.public_id for p in shipped]}
+    kind = "shipped" if target == constants.SHIPPED else "partially_shipped"
+    if target != locked.status:
+        set_status(locked, target, type=kind, data=data, actor=actor)
+    else:
+        record(locked, kind, data=data, actor=actor)
+    if target == constants.SHIPPED:
+        webhooks.emit(locked.account_id, "order.shipped", order_data(locked))
+    return shipped
+
+
+def _ship_plan(order, lines, packages, available) -> list[tuple[int, dict, dict[int, int]]]:
+    """[(warehouse id, package fields, {line pk: units})], checked against what is allocated."""
+    if packages is None:
+        return [(w, {}, dict(q)) for w, q in sorted(available.items()) if q]
+    plan = []
+    left = {w: dict(q) for w, q in available.items()}
+    for p_index, spec in enumerate(packages):
+        warehouse = Warehouse.objects.filter(
+            account_id=order.account_id, public_id=spec["warehouse_id"]
+        ).first()
+        if warehouse is None:
+            raise ValidationFailed(
+                f"Invalid warehouse_id: {spec['warehouse_id']} not found",
+                field=f"packages[{p_index}].warehouse_id",
+            )
+        quantities: dict[int, int] = defaultdict(int)
+        for l_index, item in enumerate(spec["lines"]):
+            line = _line_for(lines, item, l_index)
+            where = f"packages[{p_index}].lines[{l_index}].quantity"
+            room = left.get(warehouse.pk, {}).get(line.pk, 0)
+            if item["quantity"] > room:
+                raise ValidationFailed(
+                    f"Only {room} units of {line.sku} are allocated in {warehouse.code}.",
+                    field=where,
+                    code="not_allocated",
+                )
+            left[warehouse.pk][line.pk] = room - item["quantity"]
+            quantities[line.pk] += item["quantity"]
+        plan.append((warehouse.pk, spec, dict(quantities)))
+    return plan
