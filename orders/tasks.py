@@ -18,3 +18,9 @@ def allocate_order(order_id: int) -> str:
     except Conflict:  # held or cancelled meanwhile
         return "skipped"
     return "done"
+
+
+@shared_task(name="orders.allocate_backorders")
+def allocate_backorders(product_ids: list[int] | None = None) -> int:
+    """Stock became available: serve backordered orders in priority, then arrival order."""
+    return services.allocate_backorders(product_ids=product_ids)

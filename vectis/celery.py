@@ -16,6 +16,7 @@ app.conf.beat_schedule = {
     "webhooks-sweep": {"task": "webhooks.sweep", "schedule": 15.0},
     "inventory-expire-holds": {"task": "inventory.expire_holds", "schedule": 30.0},
     "inventory-low-stock-sweep": {"task": "inventory.low_stock_sweep", "schedule": 60.0},
+    "orders-allocate-backorders": {"task": "orders.allocate_backorders", "schedule": 300.0},
     "purge-expired-idempotency-keys": {
         "task": "vectis.api.tasks.purge_idempotency_keys",
         "schedule": crontab(minute=17),

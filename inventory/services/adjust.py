@@ -133,7 +133,7 @@ def _adjust(
         actor=actor,
     )
     _emit_adjusted([movement])
-    after_commit_changed([(product.pk, location.warehouse_id)])
+    after_commit_changed([(product.pk, location.warehouse_id)], arrived=delta > 0)
     return StockChange([movement], [level.pk])
 
 
@@ -211,7 +211,9 @@ def _transfer(*, product, source, target, quantity, note, actor) -> StockChange:
         ]
     )
     _emit_adjusted(movements)
-    after_commit_changed([(product.pk, source.warehouse_id), (product.pk, target.warehouse_id)])
+    after_commit_changed(
+        [(product.pk, source.warehouse_id), (product.pk, target.warehouse_id)], arrived=True
+    )
     return StockChange(movements, [source_id, target_id])
 
 

@@ -130,8 +130,9 @@ def active_reserved(level_ids: Iterable[int]) -> dict[int, int]:
     return {row["stock_level_id"]: row["total"] for row in rows}
 
 
-def after_commit_changed(pairs: Iterable[tuple[int, int]]) -> None:
-    """Queue the low-stock check for the (product_id, warehouse_id) pairs once this commits."""
+def after_commit_changed(pairs: Iterable[tuple[int, int]], *, arrived: bool = False) -> None:
+    """Once this commits, queue the low-stock check for the (product_id, warehouse_id) pairs
+    and, when units became available (`arrived`), the allocation of backordered orders."""
     pairs = sorted(set(pairs))
     if not pairs:
         return
@@ -143,5 +144,12 @@ def after_commit_changed(pairs: Iterable[tuple[int, int]]) -> None:
             evaluate_low_stock.delay([list(pair) for pair in pairs])
         except Exception as exc:  # broker down: the periodic low-stock sweep catches up
             logger.warning("low-stock check for %d pairs not queued (%s)", len(pairs), exc)
+        if arrived:
+            from orders.tasks import allocate_backorders
+
+            try:
+                allocate_backorders.delay(sorted({product for product, _ in pairs}))
+            except Exception as exc:  # broker down: the periodic backorder sweep catches up
+                logger.warning("backorder allocation not queued (%s)", exc)
 
     transaction.on_commit(enqueue)

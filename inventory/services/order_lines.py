@@ -117,5 +117,7 @@ def _take(account_id, order_line_id, units, warehouse_id, ship, reference, actor
                 if delta
             ]
         )
-    after_commit_changed({(lv.product_id, lv.warehouse_id) for lv in levels.values()})
+    after_commit_changed(
+        {(lv.product_id, lv.warehouse_id) for lv in levels.values()}, arrived=not ship
+    )
     return Taken(dict(taken), movements, sorted(levels))

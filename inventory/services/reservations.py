@@ -297,7 +297,7 @@ def _release(match: Q) -> ReleaseResult:
             "product", "warehouse", "stock_level__location", "order_line__order"
         )
     )
-    after_commit_changed({(r.product_id, r.warehouse_id) for r in released})
+    after_commit_changed({(r.product_id, r.warehouse_id) for r in released}, arrived=True)
     return ReleaseResult(released, sorted({level_id for _, level_id, _ in rows}))
 
 
@@ -327,5 +327,7 @@ def _expire_levels(level_ids: list[int], now: datetime) -> int:
         ).values_list("pk", "stock_level_id", "quantity")
     )
     close_reservations(levels, due, status=Reservation.EXPIRED, now=now)
-    after_commit_changed({(lv.product_id, lv.warehouse_id) for lv in levels.values()})
+    after_commit_changed(
+        {(lv.product_id, lv.warehouse_id) for lv in levels.values()}, arrived=bool(due)
+    )
     return len(due)

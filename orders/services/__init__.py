@@ -1,6 +1,11 @@
 """Every write of an order goes through these functions."""
 
-from orders.services.allocation import AllocationResult, order_allocate, order_deallocate
+from orders.services.allocation import (
+    AllocationResult,
+    allocate_backorders,
+    order_allocate,
+    order_deallocate,
+)
 from orders.services.history import record, set_status
 from orders.services.intake import order_create, order_update
 from orders.services.lifecycle import (
@@ -12,6 +17,7 @@ from orders.services.lifecycle import (
 
 __all__ = [
     "AllocationResult",
+    "allocate_backorders",
     "order_allocate",
     "order_cancel",
     "order_create",

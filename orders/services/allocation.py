@@ -170,3 +170,42 @@ def order_deallocate(*, order: Order, actor: str = "") -> inventory.ReleaseResul
         actor=actor,
     )
     return released
+
+
+# --- backorders -----------------------------------------------------------------------------------
+BACKORDER_STATUSES = (
+    constants.BACKORDERED,
+    constants.PARTIALLY_ALLOCATED,
+    constants.PARTIALLY_SHIPPED,
+)
+
+
+def allocate_backorders(*, product_ids=None, limit: int = 500) -> int:
+    """Allocate orders with open lines (of these products, or any), first come first served:
+    higher priority first, then oldest. Each order is its own transaction. Returns how many
+    orders received stock."""
+    candidates = Order.objects.filter(
+        status__in=BACKORDER_STATUSES,
+        lines__quantity__gt=F("lines__quantity_allocated")
+        + F("lines__quantity_shipped")
+        + F("lines__quantity_cancelled"),
+    )
+    if product_ids is not None:
+        kits = KitComponent.objects.filter(component_id__in=list(product_ids)).values_list(
+            "kit_id", flat=True
+        )
+        candidates = candidates.filter(lines__product_id__in={*product_ids, *kits})
+    ids = list(
+        candidates.order_by("-priority", "created_at", "id")
+        .values_list("pk", flat=True)
+        .distinct()[:limit]
+    )
+    served = 0
+    for order in Order.objects.filter(pk__in=ids).order_by("-priority", "created_at", "id"):
+        try:
+            result = order_allocate(order=order, actor="system:backorders")
+        except (InvalidStatusTransition, OrderOnHold):
+            continue  # held or closed meanwhile
+        if result.reserve is not None and result.reserve.reservations:
+            served += 1
+    return served
