@@ -135,3 +135,44 @@ class OrderStatusSerializer(serializers.Serializer):
     status = serializers.CharField()
     sub_status = serializers.CharField()
     updated_at = serializers.DateTimeField()
+
+
+MAX_BULK = 100
+
+
+class OrderBulkSerializer(StrictSerializer):
+    orders = serializers.ListField(
+        child=serializers.DictField(),
+        allow_empty=False,
+        max_length=MAX_BULK,
+        help_text="Up to 100 order bodies as for POST /v1/orders.",
+    )
+
+
+class BulkOrderResultSerializer(serializers.Serializer):
+    index = serializers.IntegerField()
+    external_id = serializers.CharField(allow_null=True)
+    status = serializers.ChoiceField(choices=["created", "error"])
+    id = serializers.CharField(required=False, help_text="The new order's id.")
+    error = serializers.DictField(required=False, help_text="`code`, `message`, `field`.")
+
+
+class CancelBulkSerializer(StrictSerializer):
+    order_ids = serializers.ListField(
+        child=serializers.CharField(max_length=32), allow_empty=False, max_length=MAX_BULK
+    )
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class CancelBulkResultSerializer(serializers.Serializer):
+    order_id = serializers.CharField()
+    status = serializers.ChoiceField(choices=["cancelled", "error"])
+    error = serializers.DictField(required=False)
+
+
+class BulkOrdersResponseSerializer(serializers.Serializer):
+    results = BulkOrderResultSerializer(many=True)
+
+
+class CancelBulkResponseSerializer(serializers.Serializer):
+    results = CancelBulkResultSerializer(many=True)

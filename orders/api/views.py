@@ -1,14 +1,19 @@
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import exceptions as drf_exceptions
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from orders import services
 from orders.api.serializers import (
+    BulkOrdersResponseSerializer,
+    CancelBulkResponseSerializer,
+    CancelBulkSerializer,
     CancelSerializer,
     HoldSerializer,
+    OrderBulkSerializer,
     OrderCreateSerializer,
     OrderEventSerializer,
     OrderSerializer,
@@ -19,9 +24,20 @@ from orders.api.serializers import (
 from orders.filtersets import OrderFilterSet
 from orders.models import Order
 from orders.representation import orders_queryset
+from vectis.api.errors import flatten_errors
 from vectis.api.views import VectisGenericViewSet, validated
+from vectis.errors import DomainError
 
 TAGS = ["orders"]
+
+
+def _failed(index: int, external_id, code: str, error: dict) -> dict:
+    return {
+        "index": index,
+        "external_id": external_id,
+        "status": "error",
+        "error": {"code": code, "message": error["message"], "field": error["field"]},
+    }
 
 
 @extend_schema_view(
@@ -195,6 +211,72 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VectisGener
         data = validated(ShipSerializer, request.data or {})
         services.order_ship(order=order, packages=data.get("packages"), actor=self.actor)
         return self._respond(order.pk)
+
+    @extend_schema(
+        summary="Create up to 100 orders",
+        description="Each order is validated and created on its own (its own transaction): "
+        "results come per item with its `index`, `created` with the new `id` or `error` "
+        "(`code`, `message`, `field` such as `items[0].sku`).",
+        tags=TAGS,
+        request=OrderBulkSerializer,
+        responses={200: BulkOrdersResponseSerializer},
+    )
+    @action(detail=False, methods=["post"])
+    def bulk(self, request):
+        data = validated(OrderBulkSerializer, request.data)
+        results = []
+        for index, body in enumerate(data["orders"]):
+            external_id = body.get("external_id") if isinstance(body, dict) else None
+            try:
+                order_data = validated(OrderCreateSerializer, body)
+                order = services.order_create(
+                    account=self.account, data=order_data, actor=self.actor
+                )
+            except drf_exceptions.ValidationError as exc:
+                first = flatten_errors(exc.detail)[0]
+                results.append(_failed(index, external_id, "validation_error", first))
+            except DomainError as exc:
+                error = {"message": exc.message, "field": exc.field}
+                results.append(_failed(index, external_id, exc.code, error))
+            else:
+                results.append(
+                    {
+                        "index": index,
+                        "external_id": external_id,
+                        "status": "created",
+                        "id": order.public_id,
+                    }
+                )
+        return Response({"results": results})
+
+    @extend_schema(
+        summary="Cancel up to 100 orders",
+        description="Each order is cancelled on its own; results per order id.",
+        tags=TAGS,
+        request=CancelBulkSerializer,
+        responses={200: CancelBulkResponseSerializer},
+    )
+    @action(detail=False, methods=["post"])
+    def cancel_bulk(self, request):
+        data = validated(CancelBulkSerializer, request.data)
+        orders = {
+            o.public_id: o for o in self.get_queryset().filter(public_id__in=data["order_ids"])
+        }
+        results = []
+        for public_id in data["order_ids"]:
+            order = orders.get(public_id)
+            if order is None:
+                error = {"code": "not_found", "message": "No such order.", "field": "order_ids"}
+                results.append({"order_id": public_id, "status": "error", "error": error})
+                continue
+            try:
+                services.order_cancel(order=order, reason=data["reason"], actor=self.actor)
+            except DomainError as exc:
+                error = {"code": exc.code, "message": exc.message, "field": exc.field}
+                results.append({"order_id": public_id, "status": "error", "error": error})
+            else:
+                results.append({"order_id": public_id, "status": "cancelled"})
+        return Response({"results": results})
 
     @extend_schema(
         summary="An order's history",

@@ -12,19 +12,53 @@ def order_body(external_id: str) -> dict:
 
 
 def test_scope_matrix_on_the_order_endpoints(account, api, stock):
-    stock.product("WIDGET-BLU")
-    stock.product("GADGET-RED")
-    order = api.post("/v1/orders", order_body("FIRST")).json()
+    wh = stock.warehouse()
+    stock.receive(stock.product("WIDGET-BLU"), wh, 100)
+    stock.receive(stock.product("GADGET-RED"), wh, 100)
+    account.auto_allocate = False
+    account.save()
+    orders = {
+        name: api.post("/v1/orders", order_body(name)).json()["id"]
+        for name in (
+            "read",
+            "alloc",
+            "dealloc",
+            "hold",
+            "unhold",
+            "cancel",
+            "ship",
+            "patch",
+            "bulkc",
+        )
+    }
+    api.post(f"/v1/orders/{orders['dealloc']}/allocate")
+    api.post(f"/v1/orders/{orders['ship']}/allocate")
+    api.post(f"/v1/orders/{orders['unhold']}/hold", {"reason": "x"})
+    read = orders["read"]
     assert_scope_matrix(
         account,
         [
             ("GET", "/v1/orders", None, "orders:read"),
-            ("GET", f"/v1/orders/{order['id']}", None, "orders:read"),
-            ("GET", f"/v1/orders/{order['id']}/events", None, "orders:read"),
-            # the refused calls create nothing, so one new external id is enough
+            ("GET", f"/v1/orders/{read}", None, "orders:read"),
+            ("GET", f"/v1/orders/{read}/events", None, "orders:read"),
+            ("GET", f"/v1/orders/{read}/status", None, "orders:read"),
+            ("GET", "/v1/orders/by_external_id/shopify/read", None, "orders:read"),
+            # the refused calls change nothing, so each state needs one order
             ("POST", "/v1/orders", order_body("SCOPE-1"), "orders:write"),
-            ("POST", f"/v1/orders/{order['id']}/allocate", None, "orders:write"),
-            ("POST", f"/v1/orders/{order['id']}/deallocate", None, "orders:write"),
+            ("POST", "/v1/orders/bulk", {"orders": [order_body("SCOPE-2")]}, "orders:write"),
+            ("PATCH", f"/v1/orders/{orders['patch']}", {"notes": "n"}, "orders:write"),
+            ("POST", f"/v1/orders/{orders['alloc']}/allocate", None, "orders:write"),
+            ("POST", f"/v1/orders/{orders['dealloc']}/deallocate", None, "orders:write"),
+            ("POST", f"/v1/orders/{orders['hold']}/hold", {"reason": "r"}, "orders:write"),
+            ("POST", f"/v1/orders/{orders['unhold']}/release_hold", None, "orders:write"),
+            ("POST", f"/v1/orders/{orders['cancel']}/cancel", {}, "orders:write"),
+            ("POST", f"/v1/orders/{orders['ship']}/ship", {}, "orders:write"),
+            (
+                "POST",
+                "/v1/orders/cancel_bulk",
+                {"order_ids": [orders["bulkc"]]},
+                "orders:write",
+            ),
         ],
     )
 
