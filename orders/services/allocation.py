@@ -41,19 +41,47 @@ def _parts(lines: list[OrderLine]) -> dict[int, list[tuple[int, int]]]:
     return parts
 
 
-def _single_warehouse(account_id: int, wanted: list[tuple[OrderLine, int]]) -> int | None:
-    """The highest-priority warehouse that can fill every wanted line, from a snapshot."""
+def plan_warehouses(account_id: int, wanted: list[tuple[OrderLine, int]]) -> dict[int, int]:
+    """Line pk → warehouse id, from a snapshot: whole lines only, as few warehouses as a greedy
+    cover finds — each round takes the warehouse that can fill the most remaining lines (ties:
+    higher priority). One warehouse that fills the whole order is therefore always chosen.
+    Lines no single warehouse can fill are left out (inventory splits them by priority)."""
     parts = _parts([line for line, _ in wanted])
     stocked = {pid for plist in parts.values() for pid, _ in plist}
     available, warehouses = available_by_warehouse(account_id=account_id, product_ids=stocked)
-    for warehouse_id in warehouses:
-        need: dict[int, int] = {}
-        for line, quantity in wanted:
+    remaining = list(wanted)
+    plan: dict[int, int] = {}
+    while remaining:
+        best: tuple[int, list] | None = None
+        for warehouse_id in warehouses:
+            covered = _fillable(remaining, parts, available, warehouse_id)
+            if covered and (best is None or len(covered) > len(best[1])):
+                best = (warehouse_id, covered)
+        if best is None:
+            break
+        warehouse_id, covered = best
+        for line, quantity in covered:
+            plan[line.pk] = warehouse_id
             for pid, per_unit in parts.get(line.product_id, []):
-                need[pid] = need.get(pid, 0) + quantity * per_unit
-        if all(available.get((pid, warehouse_id), 0) >= units for pid, units in need.items()):
-            return warehouse_id
-    return None
+                available[(pid, warehouse_id)] -= quantity * per_unit
+        remaining = [(line, q) for line, q in remaining if line.pk not in plan]
+    return plan
+
+
+def _fillable(lines, parts, available, warehouse_id) -> list[tuple[OrderLine, int]]:
+    """The lines (in order) that `warehouse_id` can fill together."""
+    left: dict[int, int] = {}
+    covered = []
+    for line, quantity in lines:
+        need = {pid: quantity * per for pid, per in parts.get(line.product_id, [])}
+        if need and all(
+            left.get(pid, available.get((pid, warehouse_id), 0)) >= units
+            for pid, units in need.items()
+        ):
+            for pid, units in need.items():
+                left[pid] = left.get(pid, available.get((pid, warehouse_id), 0)) - units
+            covered.append((line, quantity))
+    return covered
 
 
 @atomic_with_retry
@@ -77,11 +105,14 @@ def order_allocate(
     wanted = _wanted(lines, items)
     if not wanted:
         return AllocationResult(locked, None)
-    pinned = _single_warehouse(locked.account_id, [(line, q) for line, q, _ in wanted])
-    whole_order_warehouse = Warehouse.objects.get(pk=pinned) if pinned else None
+    plan = plan_warehouses(locked.account_id, [(line, q) for line, q, w in wanted if not w])
+    chosen = Warehouse.objects.in_bulk(set(plan.values()))
     reserve_lines = [
         inventory.ReserveLine(
-            line.product, quantity, warehouse or whole_order_warehouse, order_line_id=line.pk
+            line.product,
+            quantity,
+            warehouse or chosen.get(plan.get(line.pk)),
+            order_line_id=line.pk,
         )
         for line, quantity, warehouse in wanted
     ]

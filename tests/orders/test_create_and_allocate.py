@@ -167,3 +167,65 @@ def test_auto_allocation_runs_after_commit(api, stock, django_capture_on_commit_
     assert created.json()["status"] == "pending"  # as in the reference
     assert api.get(f"/v1/orders/{created.json()['id']}").json()["status"] == "allocated"
     assert Event.objects.filter(type="order.allocated").count() == 1
+
+
+def test_split_across_warehouses_when_none_can_fill_the_order(api, stock, manual):
+    east = stock.warehouse("EAST", priority=9)
+    west = stock.warehouse("WEST", priority=1)
+    blue, red = stock.product("WIDGET-BLU"), stock.product("GADGET-RED")
+    stock.receive(blue, east, 1)
+    stock.receive(blue, west, 5)
+    stock.receive(red, east, 1)
+    order = api.post("/v1/orders", body()).json()
+    response = api.post(f"/v1/orders/{order['id']}/allocate")
+    assert response.json()["status"] == "allocated"
+    placed = sorted(Reservation.objects.values_list("product__sku", "warehouse__code", "quantity"))
+    # WIDGET-BLU x 2: WEST alone covers it (EAST has 1); GADGET-RED only in EAST
+    assert placed == [("GADGET-RED", "EAST", 1), ("WIDGET-BLU", "WEST", 2)]
+
+
+def test_kit_lines_reserve_components_together(api, stock, manual):
+    wh = stock.warehouse()
+    cup, lid = stock.product("CUP"), stock.product("LID")
+    stock.kit("CUP-SET", {"CUP": 2, "LID": 1})
+    stock.receive(cup, wh, 5)
+    stock.receive(lid, wh, 5)
+    data = body()
+    data["items"] = [{"sku": "CUP-SET", "quantity": 3, "price": 10}]
+    order = api.post("/v1/orders", data).json()
+    allocated = api.post(f"/v1/orders/{order['id']}/allocate").json()
+    # 5 cups make 2 sets: 2 of 3 allocated, both parts reserved together
+    assert allocated["status"] == "partially_allocated"
+    assert allocated["items"][0]["quantity_allocated"] == 2
+    assert sorted(Reservation.objects.values_list("product__sku", "quantity")) == [
+        ("CUP", 4),
+        ("LID", 2),
+    ]
+    shipped = api.post(f"/v1/orders/{order['id']}/ship").json()
+    assert shipped["items"][0]["quantity_shipped"] == 2
+    assert sorted(StockLevel.objects.values_list("product__sku", "on_hand")) == [
+        ("CUP", 1),
+        ("LID", 3),
+    ]
+
+
+def test_allocation_uses_as_few_warehouses_as_it_can(api, stock, manual):
+    # A (top priority) has only L1; B has L1 and L2; C has L3. By priority alone the order
+    # would come from A, B and C; two warehouses (B and C) are enough.
+    a = stock.warehouse("A", priority=9)
+    b = stock.warehouse("B", priority=5)
+    c = stock.warehouse("C", priority=1)
+    one, two, three = stock.product("L1"), stock.product("L2"), stock.product("L3")
+    stock.receive(one, a, 5)
+    stock.receive(one, b, 5)
+    stock.receive(two, b, 5)
+    stock.receive(three, c, 5)
+    data = body()
+    data["items"] = [{"sku": s, "quantity": 1} for s in ("L1", "L2", "L3")]
+    order = api.post("/v1/orders", data).json()
+    assert api.post(f"/v1/orders/{order['id']}/allocate").json()["status"] == "allocated"
+    assert sorted(Reservation.objects.values_list("product__sku", "warehouse__code")) == [
+        ("L1", "B"),
+        ("L2", "B"),
+        ("L3", "C"),
+    ]
