@@ -213,6 +213,20 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VectisGener
         return self._respond(order.pk)
 
     @extend_schema(
+        summary="Mark a shipped order delivered",
+        description="When a carrier or the merchant confirms delivery: the order and its "
+        "shipped packages become `delivered`; emits `order.delivered`.",
+        tags=TAGS,
+        request=None,
+        responses={200: OrderSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def deliver(self, request, id=None):
+        order = self.get_object()
+        services.order_deliver(order=order, actor=self.actor)
+        return self._respond(order.pk)
+
+    @extend_schema(
         summary="Create up to 100 orders",
         description="Each order is validated and created on its own (its own transaction): "
         "results come per item with its `index`, `created` with the new `id` or `error` "

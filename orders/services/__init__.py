@@ -10,6 +10,7 @@ from orders.services.history import record, set_status
 from orders.services.intake import order_create, order_update
 from orders.services.lifecycle import (
     order_cancel,
+    order_deliver,
     order_hold,
     order_release_hold,
     order_ship,
@@ -22,6 +23,7 @@ __all__ = [
     "order_cancel",
     "order_create",
     "order_deallocate",
+    "order_deliver",
     "order_hold",
     "order_release_hold",
     "order_ship",

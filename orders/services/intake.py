@@ -170,6 +170,8 @@ def order_update(*, order: Order, data: dict, actor: str = "") -> list[str]:
         return []
     locked.save()
     record(locked, "updated", data={"changed": changed}, actor=actor)
+    if "notes" in changed:
+        record(locked, "note_added", data={"notes": locked.notes}, actor=actor)
     webhooks.emit(locked.account_id, "order.updated", {**order_data(locked), "changed": changed})
     if "items" in changed and locked.account.auto_allocate:
         transaction.on_commit(lambda: enqueue_allocation([locked.pk]))

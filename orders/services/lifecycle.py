@@ -278,3 +278,20 @@ def _ship_plan(order, lines, packages, available) -> list[tuple[int, dict, dict[
             quantities[line.pk] += item["quantity"]
         plan.append((warehouse.pk, spec, dict(quantities)))
     return plan
+
+
+# --- delivered ------------------------------------------------------------------------------------
+@atomic_with_retry
+def order_deliver(*, order: Order, actor: str = "") -> Order:
+    """Mark a shipped order delivered (and its shipped packages): when a carrier or the merchant
+    confirms delivery. Emits order.delivered."""
+    locked = lock(order)
+    if locked.status != constants.SHIPPED:
+        raise _refuse(locked, constants.DELIVERED, "marked delivered (it is not shipped)")
+    now = timezone.now()
+    locked.packages.filter(status__in=(Package.SHIPPED, Package.IN_TRANSIT)).update(
+        status=Package.DELIVERED, delivered_at=now, updated_at=now
+    )
+    set_status(locked, constants.DELIVERED, type="delivered", actor=actor)
+    webhooks.emit(locked.account_id, "order.delivered", order_data(locked))
+    return locked

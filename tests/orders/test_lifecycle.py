@@ -208,3 +208,29 @@ def test_status_and_lookup_by_external_id(api, placed):
     found = api.get("/v1/orders/by_external_id/shopify/SHOP-12345")
     assert found.status_code == 200 and found.json()["id"] == placed
     assert api.get("/v1/orders/by_external_id/shopify/NOPE").status_code == 404
+
+
+def test_history_lists_every_step_in_order(api, placed):
+    api.post(f"/v1/orders/{placed}/allocate")
+    api.post(f"/v1/orders/{placed}/hold", {"reason": "address check"})
+    api.post(f"/v1/orders/{placed}/release_hold")
+    api.patch(f"/v1/orders/{placed}", {"notes": "gift wrap"})
+    api.post(f"/v1/orders/{placed}/cancel", {"items": [{"sku": "GADGET-RED", "quantity": 1}]})
+    api.post(f"/v1/orders/{placed}/ship")
+    assert api.post(f"/v1/orders/{placed}/deliver").json()["status"] == "delivered"
+    events = api.get(f"/v1/orders/{placed}/events").json()["data"]
+    assert [(e["type"], e["to_status"]) for e in events] == [
+        ("created", "pending"),
+        ("allocated", "allocated"),
+        ("held", "on_hold"),
+        ("released", "allocated"),
+        ("updated", "allocated"),
+        ("note_added", "allocated"),
+        ("line_cancelled", "allocated"),
+        ("shipped", "shipped"),
+        ("delivered", "delivered"),
+    ]
+    assert Package.objects.get().status == "delivered"
+    assert Event.objects.filter(type="order.delivered").count() == 1
+    refused = api.post(f"/v1/orders/{placed}/deliver")
+    assert (refused.status_code, error_of(refused)["code"]) == (409, "invalid_status_transition")

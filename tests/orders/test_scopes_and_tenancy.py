@@ -28,12 +28,15 @@ def test_scope_matrix_on_the_order_endpoints(account, api, stock):
             "cancel",
             "ship",
             "patch",
+            "deliver",
             "bulkc",
         )
     }
     api.post(f"/v1/orders/{orders['dealloc']}/allocate")
     api.post(f"/v1/orders/{orders['ship']}/allocate")
     api.post(f"/v1/orders/{orders['unhold']}/hold", {"reason": "x"})
+    api.post(f"/v1/orders/{orders['deliver']}/allocate")
+    api.post(f"/v1/orders/{orders['deliver']}/ship")
     read = orders["read"]
     assert_scope_matrix(
         account,
@@ -53,6 +56,7 @@ def test_scope_matrix_on_the_order_endpoints(account, api, stock):
             ("POST", f"/v1/orders/{orders['unhold']}/release_hold", None, "orders:write"),
             ("POST", f"/v1/orders/{orders['cancel']}/cancel", {}, "orders:write"),
             ("POST", f"/v1/orders/{orders['ship']}/ship", {}, "orders:write"),
+            ("POST", f"/v1/orders/{orders['deliver']}/deliver", None, "orders:write"),
             (
                 "POST",
                 "/v1/orders/cancel_bulk",
@@ -69,7 +73,14 @@ def test_another_accounts_orders_are_404_and_unreachable(api, other_api, stock, 
     theirs = other_api.post("/v1/orders", order_body("THEIRS")).json()
     for path in (f"/v1/orders/{theirs['id']}", f"/v1/orders/{theirs['id']}/events"):
         assert api.get(path).status_code == 404
-    assert api.post(f"/v1/orders/{theirs['id']}/allocate").status_code == 404
+    for action in ("allocate", "deallocate", "hold", "release_hold", "cancel", "ship", "deliver"):
+        response = api.post(f"/v1/orders/{theirs['id']}/{action}", {"reason": "x"})
+        assert response.status_code == 404, action
+    assert api.patch(f"/v1/orders/{theirs['id']}", {"notes": "x"}).status_code == 404
+    assert api.get(f"/v1/orders/{theirs['id']}/status").status_code == 404
+    assert api.get("/v1/orders/by_external_id/shopify/THEIRS").status_code == 404
+    cancel = api.post("/v1/orders/cancel_bulk", {"order_ids": [theirs["id"]]}).json()
+    assert cancel["results"][0]["error"]["code"] == "not_found"
     assert api.get("/v1/orders").json()["data"] == []
     for action in ("reserve", "release"):
         response = api.post(f"/v1/inventory/{action}", {"order_id": theirs["id"]})
