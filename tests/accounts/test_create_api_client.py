@@ -64,6 +64,9 @@ def test_seed_demo_prints_working_credentials_and_is_rerunnable(client):
 
     assert StockMovement.objects.count() == 5
     assert verify_ledger()[1] == []
+    from orders.models import Order
+
+    assert list(Order.objects.values_list("external_id", flat=True)) == ["DEMO-1001"]
     # the rotated secret works, the old one no longer does
     for secret, status in ((first["client_secret"], 401), (second["client_secret"], 200)):
         response = client.post(

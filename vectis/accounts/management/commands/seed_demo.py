@@ -6,6 +6,7 @@ from django.db import transaction
 from catalog import services as catalog_services
 from catalog.models import Product
 from inventory import services as inventory_services
+from orders import services as order_services
 from vectis.accounts import services
 from vectis.accounts.models import ApiClient
 from vectis.accounts.scopes import ALL_SCOPES
@@ -53,7 +54,7 @@ DEMO_KIT = ("GIFT-SET", "Gift set: mug and tote", "24.00", {"MUG-WHT": 1, "TOTE-
 
 
 def _seed_catalog_and_stock(account) -> None:
-    """Demo products with stock in both warehouses and a kit, the first time only."""
+    """Demo products with stock in both warehouses, a kit and an order, the first time only."""
     if Product.objects.filter(account=account).exists():
         return
     locations = {
@@ -76,7 +77,7 @@ def _seed_catalog_and_stock(account) -> None:
                     actor="system:seed_demo",
                 )
     sku, name, price, components = DEMO_KIT
-    catalog_services.product_create(
+    kit = catalog_services.product_create(
         account=account,
         data={
             "sku": sku,
@@ -85,6 +86,26 @@ def _seed_catalog_and_stock(account) -> None:
             "type": "kit",
             "components": [{"sku": s, "quantity": q} for s, q in components.items()],
         },
+    )
+    order_services.order_create(
+        account=account,
+        data={
+            "external_id": "DEMO-1001",
+            "channel": "demo-shop",
+            "items": [
+                {"sku": "TEE-BLK-M", "quantity": 2, "price": "19.00"},
+                {"sku": kit.sku, "quantity": 1, "price": kit.price},
+            ],
+            "ship_to": {
+                "name": "Ada Lovelace",
+                "address1": "12 Analytical Way",
+                "city": "Phoenix",
+                "state": "AZ",
+                "postal_code": "85004",
+                "country": "US",
+            },
+        },
+        actor="system:seed_demo",
     )
 
 
@@ -138,13 +159,14 @@ Vectis demo account ready: {account.name} ({account.public_id})
   client_id:     {client.client_id}
   client_secret: {secret}
 
-Get a token, then list the demo warehouses and their stock:
+Get a token, then list the demo warehouses, their stock and the demo order:
 
   TOKEN=$(curl -s -X POST {base}/oauth/token -H 'Content-Type: application/json' \\
     -d '{token_body}' \\
     | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
   curl -s {base}/v1/warehouses -H "Authorization: Bearer $TOKEN"
   curl -s {base}/v1/inventory -H "Authorization: Bearer $TOKEN"
+  curl -s {base}/v1/orders -H "Authorization: Bearer $TOKEN"
 
 API docs: {base}/docs   ·   OpenAPI: {base}/v1/openapi.json
 """
