@@ -110,6 +110,20 @@ class ProductHasStock(Conflict):
     )
 
 
+class KitInUse(Conflict):
+    code = "kit_in_use"
+    default_message = (
+        "Orders hold this kit's components reserved; its components cannot change until they "
+        "ship or are released. Create the new recipe under a new SKU."
+    )
+
+
+def _kits_in_use(kit_ids: list[int]) -> set[int]:
+    from inventory.selectors import kits_with_open_reservations
+
+    return kits_with_open_reservations(kit_ids)
+
+
 def _with_stock(product_ids: list[int]) -> set[int]:
     from inventory.selectors import products_with_stock_rows  # inventory builds on catalog
 
@@ -158,10 +172,14 @@ def product_update(*, product: Product, data: dict) -> Product:
                 raise ProductHasStock(field="type")
         if new_type == Product.TYPE_KIT and "components" in data:
             components = data["components"]
+            if locked.is_kit and _kits_in_use([locked.pk]):
+                raise KitInUse(field="components")
             types = _types_of(locked.account_id, (c["sku"] for c in components))
             _check_components(components, kit_sku=locked.sku, types=types)
             _store_components(locked.account_id, [(locked, components)])
         elif new_type == Product.TYPE_SIMPLE and locked.is_kit:
+            if _kits_in_use([locked.pk]):
+                raise KitInUse(field="type")
             KitComponent.objects.filter(kit=locked).delete()
         values = _columns(data)
         for name, value in values.items():
@@ -303,6 +321,19 @@ def _check_batch(
         )
     )
     stocked = _with_stock(becoming_kits) if becoming_kits else set()
+    recipes = [i.existing.pk for i in kit_items if i.existing and "components" in i.data]
+    unkitting = [
+        i
+        for i in accepted
+        if i.existing and i.existing.is_kit and batch_types[i.data["sku"]] != Product.TYPE_KIT
+    ]
+    in_use = _kits_in_use(recipes + [i.existing.pk for i in unkitting])
+    for item in unkitting:
+        if item.existing.pk in in_use:
+            outcomes.append(
+                BulkOutcome.failed(item.index, item.data["sku"], KitInUse(field="type"))
+            )
+            accepted.remove(item)
     refused = set()
     for item in kit_items:
         try:
@@ -310,13 +341,15 @@ def _check_batch(
                 raise _nesting_error()
             if item.existing and item.existing.pk in stocked:
                 raise ProductHasStock(field="type")
+            if item.existing and item.existing.pk in in_use:
+                raise KitInUse(field="components")
             if "components" in item.data:
                 _check_components(item.data["components"], kit_sku=item.data["sku"], types=types)
             elif not (item.existing and item.existing.is_kit):
                 raise ValidationFailed(
                     "A kit needs at least one component.", field="components", code="required"
                 )
-        except (ValidationFailed, ProductHasStock) as exc:
+        except (ValidationFailed, ProductHasStock, KitInUse) as exc:
             outcomes.append(BulkOutcome.failed(item.index, item.data["sku"], exc))
             refused.add(item.index)
     return [i for i in accepted if i.index not in refused]

@@ -300,6 +300,17 @@ def products_with_stock_rows(product_ids) -> set[int]:
     )
 
 
+def kits_with_open_reservations(kit_ids) -> set[int]:
+    """Those of these kits whose components are reserved for order lines right now."""
+    return set(
+        Reservation.objects.filter(
+            order_line__product_id__in=list(kit_ids), status=Reservation.ACTIVE
+        )
+        .values_list("order_line__product_id", flat=True)
+        .distinct()
+    )
+
+
 # --- other reads -------------------------------------------------------------------------------
 def movements_for_account(account) -> QuerySet[StockMovement]:
     return StockMovement.objects.filter(account=account).select_related(

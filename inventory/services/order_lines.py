@@ -4,7 +4,7 @@ consumed (shipped, which also takes them off the shelf with `shipped` movements)
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import F
+from django.db.models import F, Sum
 from django.utils import timezone
 
 from inventory.models import Reservation, StockMovement
@@ -27,97 +27,127 @@ class Taken:
     level_ids: list[int]
 
 
-def take_from_line(
-    *,
-    account_id: int,
-    order_line_id: int,
-    units: dict[int, int],
-    warehouse_id: int | None = None,
-    ship: bool = False,
-    reference: str = "",
-    actor: str = "",
+@dataclass
+class LineTake:
+    order_line_id: int
+    units: dict[int, int]  # product id → units
+    warehouse_id: int | None = None  # only reservations in this warehouse
+    reference: str = ""  # the package, for `shipped` movements
+
+
+def take_from_lines(
+    *, account_id: int, takes: list[LineTake], ship: bool = False, actor: str = ""
 ) -> Taken:
-    """Take `units` (product id → units) out of the line's active reservations (only those in
-    `warehouse_id`, when given), newest first, splitting a reservation when only part of it
-    goes. Released units return to available; with `ship`, they leave on_hand too, each bin
-    writing a `shipped` movement with `reference`. Locks the levels in pk order."""
-    return _take(account_id, order_line_id, units, warehouse_id, ship, reference, actor)
+    """Take each LineTake's units out of its order line's active reservations (in its
+    warehouse, when given), newest first, splitting a reservation when only part of it goes.
+    Released units return to available; with `ship` they leave on_hand too, writing one
+    `shipped` movement per bin and reference. Every stock level involved is locked once, in pk
+    order, before anything changes."""
+    return _take(account_id, takes, ship, actor)
 
 
 @atomic_with_retry
-def _take(account_id, order_line_id, units, warehouse_id, ship, reference, actor) -> Taken:
+def _take(account_id, takes: list[LineTake], ship, actor) -> Taken:
     now = timezone.now()
     base = Reservation.objects.filter(
-        account_id=account_id, order_line_id=order_line_id, status=Reservation.ACTIVE
+        account_id=account_id,
+        order_line_id__in={t.order_line_id for t in takes},
+        status=Reservation.ACTIVE,
     )
-    if warehouse_id is not None:
-        base = base.filter(warehouse_id=warehouse_id)
+    warehouses = {t.warehouse_id for t in takes}
+    if None not in warehouses:
+        base = base.filter(warehouse_id__in=warehouses)
     level_ids = set(base.values_list("stock_level_id", flat=True))
     levels = {level.pk: level for level in lock_levels(level_ids)}
     rows = list(base.filter(stock_level_id__in=level_ids).order_by("-pk"))
     reserved_delta: dict[int, int] = defaultdict(int)
-    on_hand_delta: dict[int, int] = defaultdict(int)
+    on_hand_delta: dict[tuple[int, str], int] = defaultdict(int)
     taken: dict[tuple[int, int], int] = defaultdict(int)
     status = Reservation.CONSUMED if ship else Reservation.RELEASED
     closed, splits = [], []
-    for product_id, wanted in units.items():
-        remaining = wanted
-        for row in (r for r in rows if r.product_id == product_id):
-            if remaining == 0:
-                break
-            part = min(row.quantity, remaining)
-            remaining -= part
-            reserved_delta[row.stock_level_id] -= part
-            if ship:
-                on_hand_delta[row.stock_level_id] -= part
-            taken[(product_id, row.warehouse_id)] += part
-            if part == row.quantity:
-                closed.append(row.pk)
-            else:
-                # keep the history: the taken part becomes its own closed reservation
-                Reservation.objects.filter(pk=row.pk).update(quantity=F("quantity") - part)
-                splits.append(
-                    Reservation(
-                        account_id=account_id,
-                        stock_level_id=row.stock_level_id,
-                        product_id=product_id,
-                        warehouse_id=row.warehouse_id,
-                        order_line_id=order_line_id,
-                        quantity=part,
-                        reference=row.reference,
-                        status=status,
-                        actor=actor,
-                        closed_at=now,
+    for take in takes:
+        for product_id, wanted in take.units.items():
+            remaining = wanted
+            for row in rows:
+                if remaining == 0:
+                    break
+                if (
+                    row.order_line_id != take.order_line_id
+                    or row.product_id != product_id
+                    or take.warehouse_id not in (None, row.warehouse_id)
+                ):
+                    continue
+                part = min(row.quantity, remaining)
+                if part == 0:
+                    continue
+                remaining -= part
+                reserved_delta[row.stock_level_id] -= part
+                if ship:
+                    on_hand_delta[(row.stock_level_id, take.reference)] -= part
+                taken[(product_id, row.warehouse_id)] += part
+                if part == row.quantity:
+                    closed.append(row.pk)
+                else:
+                    # keep the history: the taken part becomes its own closed reservation
+                    Reservation.objects.filter(pk=row.pk).update(quantity=F("quantity") - part)
+                    splits.append(
+                        Reservation(
+                            account_id=account_id,
+                            stock_level_id=row.stock_level_id,
+                            product_id=product_id,
+                            warehouse_id=row.warehouse_id,
+                            order_line_id=take.order_line_id,
+                            quantity=part,
+                            reference=row.reference,
+                            status=status,
+                            actor=actor,
+                            closed_at=now,
+                        )
                     )
+                row.quantity -= part  # what is left of it for later takes in this call
+            if remaining:
+                raise NotReserved(
+                    f"Only {wanted - remaining} of {wanted} units are reserved for this line.",
+                    field="quantity",
                 )
-        if remaining:
-            raise NotReserved(
-                f"Only {wanted - remaining} of {wanted} units are reserved for this line.",
-                field="quantity",
-            )
     Reservation.objects.filter(pk__in=closed).update(status=status, closed_at=now)
     Reservation.objects.bulk_create(splits)
-    apply_level_deltas(levels, on_hand=on_hand_delta, reserved=reserved_delta, now=now)
     movements = []
-    if ship:
-        movements = StockMovement.objects.bulk_create(
-            [
-                StockMovement(
-                    account_id=account_id,
-                    product_id=levels[pk].product_id,
-                    warehouse_id=levels[pk].warehouse_id,
-                    location_id=levels[pk].location_id,
-                    quantity=delta,
-                    on_hand_after=levels[pk].on_hand,
-                    reason="shipped",
-                    reference=reference,
-                    actor=actor,
-                )
-                for pk, delta in sorted(on_hand_delta.items())
-                if delta
-            ]
+    for (pk, reference), delta in sorted(on_hand_delta.items()):
+        # one level may ship in several packages: each movement carries its own after-count
+        apply_level_deltas(levels, on_hand={pk: delta}, reserved={pk: delta}, now=now)
+        reserved_delta[pk] -= delta
+        movements.append(
+            StockMovement(
+                account_id=account_id,
+                product_id=levels[pk].product_id,
+                warehouse_id=levels[pk].warehouse_id,
+                location_id=levels[pk].location_id,
+                quantity=delta,
+                on_hand_after=levels[pk].on_hand,
+                reason="shipped",
+                reference=reference,
+                actor=actor,
+            )
         )
+    apply_level_deltas(levels, on_hand={}, reserved=reserved_delta, now=now)
+    StockMovement.objects.bulk_create(movements)
     after_commit_changed(
         {(lv.product_id, lv.warehouse_id) for lv in levels.values()}, arrived=not ship
     )
     return Taken(dict(taken), movements, sorted(levels))
+
+
+def reserved_by_line(order_line_ids) -> dict[int, dict[int, int]]:
+    """Active reserved units per order line and product (what a line actually holds)."""
+    held: dict[int, dict[int, int]] = defaultdict(dict)
+    rows = (
+        Reservation.objects.filter(
+            order_line_id__in=list(order_line_ids), status=Reservation.ACTIVE
+        )
+        .values("order_line_id", "product_id")
+        .annotate(units=Sum("quantity"))
+    )
+    for row in rows:
+        held[row["order_line_id"]][row["product_id"]] = row["units"]
+    return held

@@ -36,6 +36,7 @@ class LineResult:
     requested: int
     reserved: int = 0  # units of the line's product (kits count whole kits)
     reservations: list[Reservation] = field(default_factory=list)
+    order_line_id: int | None = None
 
     @property
     def shortfall(self) -> int:
@@ -192,7 +193,7 @@ def _reserve(
     if short and expire_due(levels, now):
         takes, reserved = _plan(lines, parts_of, _Pool(levels, meta))
     results = [
-        LineResult(i, line.product, line.quantity, got)
+        LineResult(i, line.product, line.quantity, got, order_line_id=line.order_line_id)
         for i, (line, got) in enumerate(zip(lines, reserved, strict=True))
     ]
     short = [r for r in results if r.shortfall]

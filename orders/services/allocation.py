@@ -107,63 +107,83 @@ def order_allocate(
         return AllocationResult(locked, None)
     plan = plan_warehouses(locked.account_id, [(line, q) for line, q, w in wanted if not w])
     chosen = Warehouse.objects.in_bulk(set(plan.values()))
+    # Planned lines first, so that a line left to split cannot take the units the plan
+    # counted on; then whatever a planned line still lacks may come from any warehouse.
+    order = sorted(range(len(wanted)), key=lambda i: wanted[i][0].pk not in plan)
     reserve_lines = [
         inventory.ReserveLine(
-            line.product,
-            quantity,
-            warehouse or chosen.get(plan.get(line.pk)),
-            order_line_id=line.pk,
+            wanted[i][0].product,
+            wanted[i][1],
+            wanted[i][2] or chosen.get(plan.get(wanted[i][0].pk)),
+            order_line_id=wanted[i][0].pk,
         )
-        for line, quantity, warehouse in wanted
+        for i in order
     ]
-    result = inventory.reserve(
-        account_id=locked.account_id,
-        lines=reserve_lines,
-        reference=locked.public_id,
+    result = _reserve(locked, reserve_lines, actor)
+    fallback = [
+        inventory.ReserveLine(got.product, got.shortfall, None, order_line_id=got.order_line_id)
+        for i, got in zip(order, result.lines, strict=True)
+        if got.shortfall and wanted[i][2] is None and got.order_line_id in plan
+    ]
+    if fallback:
+        more = {line.order_line_id: line for line in _reserve(locked, fallback, actor).lines}
+        for line in result.lines:
+            if line.order_line_id in more:
+                line.reserved += more[line.order_line_id].reserved
+                line.reservations += more[line.order_line_id].reservations
+    for i, line in zip(order, result.lines, strict=True):
+        line.index = i  # report against the caller's order of lines
+        if line.reserved:
+            OrderLine.objects.filter(pk=line.order_line_id).update(
+                quantity_allocated=F("quantity_allocated") + line.reserved
+            )
+    result.lines.sort(key=lambda line: line.index)
+    _settle_status(locked, actor=actor, reserved_any=bool(result.reservations))
+    return AllocationResult(locked, result)
+
+
+def _reserve(order: Order, lines: list, actor: str) -> inventory.ReserveResult:
+    return inventory.reserve(
+        account_id=order.account_id,
+        lines=lines,
+        reference=order.public_id,
         allow_partial=True,
         actor=actor,
     )
-    for (line, _, _), line_result in zip(wanted, result.lines, strict=True):
-        if line_result.reserved:
-            OrderLine.objects.filter(pk=line.pk).update(
-                quantity_allocated=F("quantity_allocated") + line_result.reserved
-            )
-    _settle_status(locked, actor=actor, shortfall=bool(result.shortfalls))
-    return AllocationResult(locked, result)
 
 
 def _wanted(
     lines: list[OrderLine], items: list[dict] | None
 ) -> list[tuple[OrderLine, int, object]]:
-    """(line, units to reserve, pinned warehouse or None) for the open lines, or for `items`."""
+    """(line, units to reserve, pinned warehouse or None) for the open lines, or for `items`
+    (by SKU; a SKU on several lines fills them in order, never beyond their open units)."""
     if items is None:
         return [(line, line.open_quantity, None) for line in lines if line.open_quantity > 0]
+    taken: dict[int, int] = {}
     wanted = []
     for index, item in enumerate(items):
-        line = next(
-            (
-                line
-                for line in lines
-                if line.public_id == item.get("line_id")
-                or item.get("sku") in (line.sku, line.product.sku)
-            ),
-            None,
-        )
-        if line is None:
+        matches = [line for line in lines if item.get("sku") in (line.sku, line.product.sku)]
+        if not matches:
             raise ValidationFailed(
-                f"The order has no line for {item.get('sku') or item.get('line_id')}.",
-                field=f"items[{index}].sku",
+                f"The order has no line for {item.get('sku')}.", field=f"items[{index}].sku"
             )
-        quantity = min(item.get("quantity") or line.open_quantity, line.open_quantity)
-        if quantity > 0:
-            wanted.append((line, quantity, item.get("warehouse")))
+        remaining = item.get("quantity") or sum(line.open_quantity for line in matches)
+        for line in matches:
+            part = min(remaining, line.open_quantity - taken.get(line.pk, 0))
+            if part > 0:
+                taken[line.pk] = taken.get(line.pk, 0) + part
+                wanted.append((line, part, item.get("warehouse")))
+                remaining -= part
     return wanted
 
 
-def _settle_status(order: Order, *, actor: str, shortfall: bool) -> None:
-    """Derive the status from the lines after allocating; emit order.allocated/backordered."""
+def _settle_status(order: Order, *, actor: str, reserved_any: bool) -> None:
+    """Derive the status from the lines after allocating; emit order.allocated/backordered
+    when something changed (a sweep that finds nothing new stays silent)."""
     lines = list(order.lines.all())
     target = derived_status(lines, unallocated=constants.BACKORDERED)
+    if target == order.status and not reserved_any:
+        return
     data = {
         "allocated_units": sum(line.quantity_allocated for line in lines),
         "open_units": sum(line.open_quantity for line in lines),
@@ -171,8 +191,6 @@ def _settle_status(order: Order, *, actor: str, shortfall: bool) -> None:
     kind = "allocated" if data["open_units"] == 0 else "backordered"
     if target != order.status:
         set_status(order, target, type=kind, data=data, actor=actor)
-    elif shortfall and not data["allocated_units"]:
-        return  # still nothing to reserve: no new event
     else:
         record(order, kind, data=data, actor=actor)
     webhooks.emit(order.account_id, f"order.{kind}", order_data(order))

@@ -21,10 +21,15 @@ logger = logging.getLogger("vectis.orders")
 
 
 # --- create ---------------------------------------------------------------------------------------
-def _resolve_items(account: Account, channel: str, items: list[dict]) -> list[Product]:
+def _resolve_items(
+    account: Account, channel: str, items: list[dict], positions: list[int] | None = None
+) -> list[Product]:
+    """The product of each item (SKU, then the channel's alias); `positions` are the items'
+    indexes in the request, for error fields."""
     found = resolve_skus(account=account, skus=[i["sku"] for i in items], channel=channel)
     products = []
-    for index, item in enumerate(items):
+    for n, item in enumerate(items):
+        index = positions[n] if positions is not None else n
         product = found.get(item["sku"])
         if product is None:
             raise ValidationFailed(
@@ -40,6 +45,23 @@ def _resolve_items(account: Account, channel: str, items: list[dict]) -> list[Pr
     return products
 
 
+# Money columns hold 14 digits with 4 decimals.
+MAX_MONEY = Decimal("9999999999")
+
+
+def check_money(subtotal: Decimal, total: Decimal, *, field: str) -> None:
+    if subtotal > MAX_MONEY or total > MAX_MONEY:
+        raise ValidationFailed(
+            f"The order's total exceeds {MAX_MONEY}.", field="items", code="amount_too_large"
+        )
+    if total < 0:
+        raise ValidationFailed(
+            "The discount exceeds the order's subtotal, shipping and tax.",
+            field=field,
+            code="negative_total",
+        )
+
+
 def order_create(*, account: Account, data: dict, actor: str = "") -> Order:
     """Accept an order (status pending, or on_hold with `hold`); emits order.created and, with
     the account's auto_allocate, queues allocation after commit."""
@@ -50,6 +72,13 @@ def order_create(*, account: Account, data: dict, actor: str = "") -> Order:
         Decimal(0),
     )
     ship_to = data["ship_to"]
+    total = (
+        subtotal
+        + Decimal(totals.get("shipping", 0))
+        + Decimal(totals.get("tax", 0))
+        - Decimal(totals.get("discount", 0))
+    )
+    check_money(subtotal, total, field="totals.discount")
     values = {
         "channel": data["channel"],
         "external_id": data["external_id"],
@@ -68,10 +97,7 @@ def order_create(*, account: Account, data: dict, actor: str = "") -> Order:
         "payment": data.get("payment", {}),
         "priority": data.get("priority", 0),
         "subtotal": subtotal,
-        "total": subtotal
-        + Decimal(totals.get("shipping", 0))
-        + Decimal(totals.get("tax", 0))
-        - Decimal(totals.get("discount", 0)),
+        "total": total,
     }
     try:
         with transaction.atomic():
@@ -180,24 +206,48 @@ def order_update(*, order: Order, data: dict, actor: str = "") -> list[str]:
 
 def _change_items(order: Order, items: list[dict]) -> None:
     lines = {line.public_id: line for line in order.lines.select_related("product")}
-    new_items = [(i, item) for i, item in enumerate(items) if not item.get("line_id")]
-    products = _resolve_items(order.account, order.channel, [item for _, item in new_items])
-    position = max((line.position for line in lines.values()), default=-1) + 1
+    seen: set[str] = set()
     for index, item in enumerate(items):
-        if not item.get("line_id"):
+        line_id = item.get("line_id")
+        if not line_id:
             continue
-        line = lines.get(item["line_id"])
+        if line_id in seen:
+            raise ValidationFailed(
+                f"Line {line_id} is listed twice.", field=f"items[{index}].line_id"
+            )
+        seen.add(line_id)
+        line = lines.get(line_id)
         if line is None:
             raise ValidationFailed(
-                f"The order has no line {item['line_id']}.", field=f"items[{index}].line_id"
+                f"The order has no line {line_id}.", field=f"items[{index}].line_id"
             )
+        floor = line.quantity_allocated + line.quantity_shipped + line.quantity_cancelled
         if item["quantity"] == 0:
-            line.delete()
-        else:
-            line.quantity = item["quantity"]
-            if "price" in item:
-                line.price = item["price"]
-            line.save(update_fields=["quantity", "price"])
+            if floor or line.reservations.exists():
+                # it has a history (reservations, cancellations): cancel what is left instead
+                line.quantity_cancelled = line.quantity - line.quantity_shipped
+                line.quantity_allocated = 0
+                line.save(update_fields=["quantity_cancelled", "quantity_allocated"])
+            else:
+                line.delete()
+            continue
+        if item["quantity"] < floor:
+            raise ValidationFailed(
+                f"Line {line_id} already has {floor} units allocated, shipped or cancelled.",
+                field=f"items[{index}].quantity",
+            )
+        line.quantity = item["quantity"]
+        if "price" in item:
+            line.price = item["price"]
+        line.save(update_fields=["quantity", "price"])
+    new_items = [(i, item) for i, item in enumerate(items) if not item.get("line_id")]
+    products = _resolve_items(
+        order.account,
+        order.channel,
+        [item for _, item in new_items],
+        positions=[i for i, _ in new_items],
+    )
+    position = max((line.position for line in lines.values()), default=-1) + 1
     OrderLine.objects.bulk_create(
         [
             OrderLine(
@@ -212,8 +262,12 @@ def _change_items(order: Order, items: list[dict]) -> None:
             for n, ((_, item), product) in enumerate(zip(new_items, products, strict=True))
         ]
     )
-    remaining = list(order.lines.all())
+    remaining = [line for line in order.lines.all() if line.quantity > line.quantity_cancelled]
     if not remaining:
         raise ValidationFailed("An order needs at least one line.", field="items")
-    order.subtotal = sum((line.price * line.quantity for line in remaining), Decimal(0))
+    order.subtotal = sum(
+        (line.price * (line.quantity - line.quantity_cancelled) for line in remaining),
+        Decimal(0),
+    )
     order.total = order.subtotal + order.shipping + order.tax - order.discount
+    check_money(order.subtotal, order.total, field="items")

@@ -1,7 +1,9 @@
 """Hold, release, cancel (whole or lines) and ship. Each locks the order row first, then the
 stock levels (inside inventory.services), and writes the order's history."""
 
+import functools
 from collections import defaultdict
+from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Sum
@@ -9,7 +11,7 @@ from django.utils import timezone
 
 from catalog.models import KitComponent
 from inventory.models import Reservation
-from inventory.services.order_lines import take_from_line
+from inventory.services.order_lines import LineTake, reserved_by_line, take_from_lines
 from orders import constants
 from orders.exceptions import AlreadyCancelled, InvalidStatusTransition
 from orders.models import Order, OrderLine, Package, PackageLine
@@ -38,18 +40,52 @@ def _parts(line: OrderLine) -> list[tuple[int, int]]:
     )
 
 
-def _line_for(lines: list[OrderLine], item: dict, index: int) -> OrderLine:
-    for line in lines:
-        if item.get("line_id") == line.public_id or item.get("sku") in (
-            line.sku,
-            line.product.sku,
-        ):
-            return line
-    wanted = item.get("line_id") or item.get("sku")
-    raise ValidationFailed(
-        f"The order has no line {wanted}.",
-        field=f"items[{index}].{'line_id' if item.get('line_id') else 'sku'}",
-    )
+def _spread(lines: list[OrderLine], item: dict, room, where: str) -> list[tuple[OrderLine, int]]:
+    """Split an item (`line_id` or `sku`, `quantity`) over the matching lines, each taking up
+    to `room(line)`: a SKU that appears on several lines fills them in order."""
+    if item.get("line_id"):
+        matches = [line for line in lines if line.public_id == item["line_id"]]
+        field = f"{where}.line_id"
+    else:
+        matches = [line for line in lines if item.get("sku") in (line.sku, line.product.sku)]
+        field = f"{where}.sku"
+    if not matches:
+        raise ValidationFailed(
+            f"The order has no line {item.get('line_id') or item.get('sku')}.", field=field
+        )
+    remaining, parts = item["quantity"], []
+    for line in matches:
+        part = min(remaining, room(line))
+        if part > 0:
+            parts.append((line, part))
+            remaining -= part
+    if remaining:
+        total = sum(room(line) for line in matches)
+        raise ValidationFailed(
+            f"Only {total} units of {matches[0].sku} can be taken here.",
+            field=f"{where}.quantity",
+            code="not_allocated" if "packages" in where else "validation_error",
+        )
+    return parts
+
+
+def _unallocated_status(order: Order) -> str:
+    """Where an order with nothing allocated goes: backordered once allocation has come up
+    short, pending otherwise (for an order on hold: what it was before the hold)."""
+    status = order.status
+    if status == constants.ON_HOLD:
+        status = (
+            order.events.filter(type="held").order_by("-id").values_list("from_status", flat=True)
+        ).first() or constants.PENDING
+    short = (constants.BACKORDERED, constants.PARTIALLY_ALLOCATED, constants.PARTIALLY_SHIPPED)
+    return constants.BACKORDERED if status in short else constants.PENDING
+
+
+def _allocate_later(order: Order, status: str) -> None:
+    if status in (constants.PENDING, constants.BACKORDERED) and order.account.auto_allocate:
+        from orders.services.intake import enqueue_allocation
+
+        transaction.on_commit(lambda: enqueue_allocation([order.pk]))
 
 
 # --- hold -----------------------------------------------------------------------------------------
@@ -73,86 +109,92 @@ def order_release_hold(*, order: Order, actor: str = "") -> Order:
     locked = lock(order)
     if locked.status != constants.ON_HOLD:
         raise _refuse(locked, constants.PENDING, "released from hold (it is not on hold)")
-    target = derived_status(list(locked.lines.all()), unallocated=constants.PENDING)
+    target = derived_status(list(locked.lines.all()), unallocated=_unallocated_status(locked))
     locked.hold_reason = ""
     locked.save(update_fields=["hold_reason"])
     set_status(locked, target, type="released", actor=actor)
-    if target == constants.PENDING and locked.account.auto_allocate:
-        from orders.services.intake import enqueue_allocation
-
-        transaction.on_commit(lambda: enqueue_allocation([locked.pk]))
+    _allocate_later(locked, target)
     return locked
 
 
 # --- cancel ---------------------------------------------------------------------------------------
+def _cancellable(line: OrderLine) -> int:
+    return line.quantity - line.quantity_shipped - line.quantity_cancelled
+
+
 @atomic_with_retry
 def order_cancel(
     *, order: Order, reason: str = "", items: list[dict] | None = None, actor: str = ""
 ) -> Order:
     """Cancel the whole order, or `items` (line_id or sku, quantity). Unallocated units go first,
-    then reserved ones, whose reservations are released in this transaction. Emits
-    order.cancelled."""
+    then reserved ones, whose reservations are released in this transaction (all stock levels
+    locked once, in pk order). Emits order.cancelled."""
     locked = lock(order)
     if locked.status == constants.CANCELLED:
         raise AlreadyCancelled(field="status")
     if locked.status in (constants.SHIPPED, constants.DELIVERED):
         raise _refuse(locked, constants.CANCELLED, "cancelled")
     lines = list(locked.lines.select_related("product").order_by("position"))
+    cuts: dict[int, int] = defaultdict(int)
     if items is None:
-        cuts = [
-            (line, line.quantity - line.quantity_shipped - line.quantity_cancelled)
-            for line in lines
-        ]
+        for line in lines:
+            cuts[line.pk] = _cancellable(line)
     else:
-        wanted: dict[int, int] = defaultdict(int)
         for index, item in enumerate(items):
-            line = _line_for(lines, item, index)
-            wanted[line.pk] += item["quantity"]
-            room = line.quantity - line.quantity_shipped - line.quantity_cancelled
-            if wanted[line.pk] > room:
-                raise ValidationFailed(
-                    f"Only {room} units of line {line.sku} can still be cancelled.",
-                    field=f"items[{index}].quantity",
-                )
-        cuts = [(line, wanted[line.pk]) for line in lines if wanted.get(line.pk)]
-    released_units = 0
-    for line, quantity in cuts:
-        if quantity <= 0:
-            continue
-        from_open = min(quantity, line.open_quantity)
-        from_allocated = quantity - from_open
-        if from_allocated:
-            take_from_line(
-                account_id=locked.account_id,
-                order_line_id=line.pk,
-                units={pid: from_allocated * per for pid, per in _parts(line)},
-                actor=actor,
-            )
-            released_units += from_allocated
+            room = lambda line: _cancellable(line) - cuts[line.pk]  # noqa: E731
+            for line, part in _spread(lines, item, room, f"items[{index}]"):
+                cuts[line.pk] += part
+    by_pk = {line.pk: line for line in lines}
+    held = reserved_by_line([pk for pk, q in cuts.items() if q])
+    takes, released_units = [], 0
+    for pk, quantity in cuts.items():
+        line = by_pk[pk]
+        from_allocated = quantity - min(quantity, line.open_quantity)
+        if from_allocated == line.quantity_allocated and from_allocated:
+            # the whole allocation goes: release exactly what the line holds
+            takes.append(LineTake(pk, dict(held.get(pk, {}))))
+        elif from_allocated:
+            takes.append(LineTake(pk, {p: from_allocated * per for p, per in _parts(line)}))
+        released_units += from_allocated
         line.quantity_cancelled += quantity
         line.quantity_allocated -= from_allocated
-        line.save(update_fields=["quantity_cancelled", "quantity_allocated"])
+    if takes:
+        take_from_lines(account_id=locked.account_id, takes=takes, actor=actor)
+    OrderLine.objects.bulk_update(
+        [by_pk[pk] for pk in cuts], ["quantity_cancelled", "quantity_allocated"]
+    )
+    _recompute_totals(locked, lines)
     data = {
         "reason": reason,
-        "lines": [{"line_id": line.public_id, "quantity": q} for line, q in cuts if q > 0],
+        "lines": [{"line_id": by_pk[pk].public_id, "quantity": q} for pk, q in cuts.items() if q],
         "released_units": released_units,
     }
     if locked.status == constants.ON_HOLD:
         target = derived_status(lines, unallocated=constants.ON_HOLD)
         target = constants.CANCELLED if target == constants.CANCELLED else constants.ON_HOLD
     else:
-        unallocated = (
-            constants.BACKORDERED if locked.status == constants.BACKORDERED else constants.PENDING
-        )
-        target = derived_status(lines, unallocated=unallocated)
+        target = derived_status(lines, unallocated=_unallocated_status(locked))
     if target == constants.CANCELLED:
         set_status(locked, target, type="cancelled", data=data, actor=actor)
+    elif target == constants.SHIPPED:
+        # what was left unshipped is cancelled: the order is complete
+        set_status(locked, target, type="shipped", data=data, actor=actor)
+        webhooks.emit(locked.account_id, "order.shipped", order_data(locked))
     elif target != locked.status:
         set_status(locked, target, type="line_cancelled", data=data, actor=actor)
     else:
         record(locked, "line_cancelled", data=data, actor=actor)
     webhooks.emit(locked.account_id, "order.cancelled", {**order_data(locked), "cancel": data})
     return locked
+
+
+def _recompute_totals(order: Order, lines: list[OrderLine]) -> None:
+    """Cancelled units no longer count towards the order's subtotal and total."""
+    order.subtotal = sum(
+        (line.price * (line.quantity - line.quantity_cancelled) for line in lines), Decimal(0)
+    )
+    order.total = max(order.subtotal + order.shipping + order.tax - order.discount, Decimal(0))
+    order.save(update_fields=["subtotal", "total", "updated_at"])
 
 
 # --- ship -----------------------------------------------------------------------------------------
@@ -185,8 +227,9 @@ def order_ship(
 ) -> list[Package]:
     """Ship allocated units: `packages` (warehouse, lines of line_id/sku + quantity, carrier,
     service, tracking_number), or with none, one package per warehouse holding everything
-    allocated there. Consumes the reservations (`shipped` movements, on_hand falls), records
-    Package rows, moves the order to partially_shipped or shipped (order.shipped when done)."""
+    allocated there. Consumes the reservations (`shipped` movements, on_hand falls; all stock
+    levels locked once, in pk order), records Package rows, moves the order to
+    partially_shipped or shipped (order.shipped when done)."""
     locked = lock(order)
     if locked.status not in (
         constants.ALLOCATED,
@@ -196,12 +239,11 @@ def order_ship(
         raise _refuse(locked, constants.SHIPPED, "shipped (nothing is allocated)")
     lines = list(locked.lines.select_related("product").order_by("position"))
     by_pk = {line.pk: line for line in lines}
-    available = _allocated_by_warehouse(locked, lines)
-    plan = _ship_plan(locked, lines, packages, available)
+    plan = _ship_plan(locked, lines, packages, _allocated_by_warehouse(locked, lines))
     if not plan:
         raise _refuse(locked, constants.SHIPPED, "shipped (nothing is allocated)")
     now = timezone.now()
-    shipped = []
+    shipped, takes = [], []
     for warehouse_id, spec, quantities in plan:
         package = Package.objects.create(
             account_id=locked.account_id,
@@ -223,19 +265,13 @@ def order_ship(
         )
         for pk, quantity in quantities.items():
             line = by_pk[pk]
-            take_from_line(
-                account_id=locked.account_id,
-                order_line_id=pk,
-                units={pid: quantity * per for pid, per in _parts(line)},
-                warehouse_id=warehouse_id,
-                ship=True,
-                reference=package.public_id,
-                actor=actor,
-            )
+            units = {pid: quantity * per for pid, per in _parts(line)}
+            takes.append(LineTake(pk, units, warehouse_id, package.public_id))
             line.quantity_allocated -= quantity
             line.quantity_shipped += quantity
-            line.save(update_fields=["quantity_allocated", "quantity_shipped"])
         shipped.append(package)
+    take_from_lines(account_id=locked.account_id, takes=takes, ship=True, actor=actor)
+    OrderLine.objects.bulk_update(lines, ["quantity_allocated", "quantity_shipped"])
     target = derived_status(lines, unallocated=constants.PENDING)
     data = {"packages": [p.public_id for p in shipped]}
     kind = "shipped" if target == constants.SHIPPED else "partially_shipped"
@@ -246,6 +282,10 @@ def order_ship(
     if target == constants.SHIPPED:
         webhooks.emit(locked.account_id, "order.shipped", order_data(locked))
     return shipped
+
+
+def _room_in(allocated_here: dict[int, int], line: OrderLine) -> int:
+    return allocated_here.get(line.pk, 0)
 
 
 def _ship_plan(order, lines, packages, available) -> list[tuple[int, dict, dict[int, int]]]:
@@ -263,19 +303,14 @@ def _ship_plan(order, lines, packages, available) -> list[tuple[int, dict, dict[
                 f"Invalid warehouse_id: {spec['warehouse_id']} not found",
                 field=f"packages[{p_index}].warehouse_id",
             )
+        here = left.setdefault(warehouse.pk, {})
         quantities: dict[int, int] = defaultdict(int)
         for l_index, item in enumerate(spec["lines"]):
-            line = _line_for(lines, item, l_index)
-            where = f"packages[{p_index}].lines[{l_index}].quantity"
-            room = left.get(warehouse.pk, {}).get(line.pk, 0)
-            if item["quantity"] > room:
-                raise ValidationFailed(
-                    f"Only {room} units of {line.sku} are allocated in {warehouse.code}.",
-                    field=where,
-                    code="not_allocated",
-                )
-            left[warehouse.pk][line.pk] = room - item["quantity"]
-            quantities[line.pk] += item["quantity"]
+            where = f"packages[{p_index}].lines[{l_index}]"
+            room = functools.partial(_room_in, here)
+            for line, part in _spread(lines, item, room, where):
+                here[line.pk] -= part
+                quantities[line.pk] += part
         plan.append((warehouse.pk, spec, dict(quantities)))
     return plan
 
