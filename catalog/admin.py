@@ -56,7 +56,7 @@ class ProductAdminForm(forms.ModelForm):
 class ProductAdmin(AccountScopedAdmin):
     form = ProductAdminForm
     list_display = ("sku", "name", "type", "barcode", "price", "active", "account", "updated_at")
-    list_filter = ("active", "type", "tracking", "account")
+    list_filter = ("active", "type", "tracking", ("account", admin.RelatedOnlyFieldListFilter))
     search_fields = ("sku", "name", "barcode", "public_id")
     readonly_fields = ("public_id", "type", "created_at", "updated_at")
     inlines = [KitComponentInline, SkuAliasInline]

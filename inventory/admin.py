@@ -107,7 +107,10 @@ class TransferForm(_StockForm):
 @admin.register(StockLevel)
 class StockLevelAdmin(ReadOnlyAdmin):
     list_display = ("product", "warehouse", "location", "on_hand", "reserved", "available")
-    list_filter = ("warehouse", "account")
+    list_filter = (
+        ("warehouse", admin.RelatedOnlyFieldListFilter),
+        ("account", admin.RelatedOnlyFieldListFilter),
+    )
     search_fields = ("product__sku", "product__name", "location__code")
     list_select_related = ("product", "warehouse", "location__warehouse")
     change_list_template = "admin/inventory/stocklevel/change_list.html"
@@ -215,7 +218,11 @@ class StockMovementAdmin(ReadOnlyAdmin):
         "reference",
         "actor",
     )
-    list_filter = ("reason", "warehouse", "account")
+    list_filter = (
+        "reason",
+        ("warehouse", admin.RelatedOnlyFieldListFilter),
+        ("account", admin.RelatedOnlyFieldListFilter),
+    )
     search_fields = ("public_id", "product__sku", "reference", "note")
     list_select_related = ("product", "location__warehouse")
     date_hierarchy = "created_at"
@@ -233,7 +240,11 @@ class ReservationAdmin(ReadOnlyAdmin):
         "expires_at",
         "created_at",
     )
-    list_filter = ("status", "warehouse", "account")
+    list_filter = (
+        "status",
+        ("warehouse", admin.RelatedOnlyFieldListFilter),
+        ("account", admin.RelatedOnlyFieldListFilter),
+    )
     search_fields = ("public_id", "reference", "product__sku")
     list_select_related = ("product", "warehouse")
     actions = ["release_selected"]
@@ -265,7 +276,7 @@ class LowStockRuleForm(forms.ModelForm):
 class LowStockRuleAdmin(AccountScopedAdmin):
     form = LowStockRuleForm
     list_display = ("product", "warehouse", "threshold", "is_low", "low_since")
-    list_filter = ("is_low", "warehouse")
+    list_filter = ("is_low", ("warehouse", admin.RelatedOnlyFieldListFilter))
     search_fields = ("product__sku",)
     readonly_fields = ("product", "warehouse", "is_low", "low_since")
 

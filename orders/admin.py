@@ -58,7 +58,7 @@ class OrderAdmin(AccountScopedAdmin):
         "priority",
         "created_at",
     )
-    list_filter = ("status", "channel", "account")
+    list_filter = ("status", "channel", ("account", admin.RelatedOnlyFieldListFilter))
     search_fields = ("public_id", "external_id", "customer_name", "customer_email")
     date_hierarchy = "created_at"
     inlines = [OrderLineInline, PackageInline, OrderEventInline]

@@ -22,7 +22,7 @@ class LocationInline(admin.TabularInline):
 @admin.register(Warehouse)
 class WarehouseAdmin(AccountScopedAdmin):
     list_display = ("code", "name", "account", "priority", "active", "created_at")
-    list_filter = ("active", "account")
+    list_filter = ("active", ("account", admin.RelatedOnlyFieldListFilter))
     search_fields = ("code", "name", "public_id")
     readonly_fields = ("public_id", "created_at", "updated_at")
     inlines = [LocationInline]
@@ -54,7 +54,7 @@ class LocationAdminForm(forms.ModelForm):
 class LocationAdmin(AccountScopedAdmin):
     form = LocationAdminForm
     list_display = ("code", "warehouse", "name", "pickable", "active", "is_default")
-    list_filter = ("pickable", "active", "warehouse")
+    list_filter = ("pickable", "active", ("warehouse", admin.RelatedOnlyFieldListFilter))
     search_fields = ("code", "name", "public_id", "warehouse__code")
     readonly_fields = ("public_id", "is_default", "account", "created_at", "updated_at")
     list_select_related = ("warehouse",)

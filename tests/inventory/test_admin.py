@@ -89,6 +89,8 @@ def test_staff_see_only_their_accounts_and_need_permission_to_move_stock(
     client.force_login(user)
     listing = client.get("/admin/inventory/stocklevel/").content.decode()
     assert "MINE-1" in listing and "THEIRS-1" not in listing
+    # the account and warehouse filters offer only what the user may see
+    assert other_stock.account.name not in listing
     assert "Adjust stock" not in listing
     assert client.get("/admin/inventory/stocklevel/adjust/").status_code == 403
     user.user_permissions.add(Permission.objects.get(codename="change_stocklevel"))
