@@ -253,6 +253,12 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# --- Orders ---------------------------------------------------------------------------------------
+# Chooses warehouses for an order's lines; see orders.services.allocation.plan_warehouses.
+VECTIS_ALLOCATION_STRATEGY = os.environ.get(
+    "VECTIS_ALLOCATION_STRATEGY", "orders.services.allocation.plan_warehouses"
+)
+
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {
     "version": 1,

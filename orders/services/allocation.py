@@ -3,9 +3,12 @@
 Lock order: the order row first, then (inside inventory.services) stock levels in pk order.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import F
+from django.utils.module_loading import import_string
 
 from catalog.models import KitComponent
 from inventory import services as inventory
@@ -84,9 +87,22 @@ def _fillable(lines, parts, available, warehouse_id) -> list[tuple[OrderLine, in
     return covered
 
 
+# A strategy maps (account id, [(line, units)]) to {line pk: warehouse id}; lines it leaves out
+# are split by warehouse priority. Settings: VECTIS_ALLOCATION_STRATEGY (a dotted path).
+Strategy = Callable[[int, list[tuple[OrderLine, int]]], dict[int, int]]
+
+
+def default_strategy() -> Strategy:
+    return import_string(settings.VECTIS_ALLOCATION_STRATEGY)
+
+
 @atomic_with_retry
 def order_allocate(
-    *, order: Order, items: list[dict] | None = None, actor: str = ""
+    *,
+    order: Order,
+    items: list[dict] | None = None,
+    strategy: Strategy | None = None,
+    actor: str = "",
 ) -> AllocationResult:
     """Reserve stock for the order's open lines (or only `items`: line or product, quantity,
     warehouse): the whole order from one warehouse if any can fill it (highest priority first),
@@ -105,7 +121,9 @@ def order_allocate(
     wanted = _wanted(lines, items)
     if not wanted:
         return AllocationResult(locked, None)
-    plan = plan_warehouses(locked.account_id, [(line, q) for line, q, w in wanted if not w])
+    plan = (strategy or default_strategy())(
+        locked.account_id, [(line, q) for line, q, w in wanted if not w]
+    )
     chosen = Warehouse.objects.in_bulk(set(plan.values()))
     # Planned lines first, so that a line left to split cannot take the units the plan
     # counted on; then whatever a planned line still lacks may come from any warehouse.

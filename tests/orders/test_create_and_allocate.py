@@ -229,3 +229,25 @@ def test_allocation_uses_as_few_warehouses_as_it_can(api, stock, manual):
         ("L2", "B"),
         ("L3", "C"),
     ]
+
+
+def lowest_priority_first(account_id, wanted):
+    """A custom strategy: every line from the lowest-priority warehouse."""
+    from warehouses.models import Warehouse
+
+    last = Warehouse.objects.filter(account_id=account_id).order_by("priority").first()
+    return {line.pk: last.pk for line, _ in wanted}
+
+
+def test_the_allocation_strategy_is_pluggable(api, stock, manual, settings):
+    high, low = stock.warehouse("HIGH", priority=9), stock.warehouse("LOW", priority=1)
+    blue, red = stock.product("WIDGET-BLU"), stock.product("GADGET-RED")
+    for wh in (high, low):
+        stock.receive(blue, wh, 5)
+        stock.receive(red, wh, 5)
+    settings.VECTIS_ALLOCATION_STRATEGY = (
+        "tests.orders.test_create_and_allocate.lowest_priority_first"
+    )
+    order = api.post("/v1/orders", body()).json()
+    assert api.post(f"/v1/orders/{order['id']}/allocate").json()["status"] == "allocated"
+    assert set(Reservation.objects.values_list("warehouse__code", flat=True)) == {"LOW"}
