@@ -24,3 +24,8 @@ class AlreadyCancelled(Conflict):
 class FieldLocked(Conflict):
     code = "field_locked"
     default_message = "This field cannot change in the order's current status."
+
+
+class PackageNotPending(Conflict):
+    code = "package_not_pending"
+    default_message = "Only pending packages can change."

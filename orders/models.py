@@ -129,6 +129,12 @@ class Package(TimestampedModel):
     carrier = models.CharField(max_length=64, blank=True, default="")
     service = models.CharField(max_length=64, blank=True, default="")
     tracking_number = models.CharField(max_length=100, blank=True, default="", db_index=True)
+    weight = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
+    weight_unit = models.CharField(max_length=2, default="g")
+    length = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    width = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    height = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    dimension_unit = models.CharField(max_length=2, default="cm")
     shipped_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
 

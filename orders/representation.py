@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from orders.models import Order, OrderEvent, OrderLine
+from orders.models import Order, OrderEvent, OrderLine, Package, PackageLine
 from vectis.serializers import MoneyField
 
 
@@ -85,3 +85,69 @@ def orders_queryset(account):
 def order_data(order: Order) -> dict:
     fresh = orders_queryset(order.account_id).get(pk=order.pk)
     return OrderSerializer(fresh).data
+
+
+class PackageLineSerializer(serializers.ModelSerializer):
+    line_id = serializers.CharField(source="order_line.public_id")
+    sku = serializers.CharField(source="order_line.sku")
+
+    class Meta:
+        model = PackageLine
+        fields = ["line_id", "sku", "quantity"]
+
+
+class PackageDimensionsSerializer(serializers.Serializer):
+    length = serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True)
+    width = serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True)
+    height = serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True)
+    unit = serializers.CharField(source="dimension_unit")
+
+
+class PackageSerializer(serializers.ModelSerializer):
+    id = serializers.CharField(source="public_id")
+    order_id = serializers.CharField(source="order.public_id")
+    warehouse_id = serializers.CharField(source="warehouse.public_id")
+    lines = PackageLineSerializer(many=True)
+    dimensions = serializers.SerializerMethodField()
+    weight = serializers.DecimalField(max_digits=12, decimal_places=3, allow_null=True)
+
+    class Meta:
+        model = Package
+        fields = [
+            "id",
+            "order_id",
+            "warehouse_id",
+            "status",
+            "lines",
+            "carrier",
+            "service",
+            "tracking_number",
+            "weight",
+            "weight_unit",
+            "dimensions",
+            "shipped_at",
+            "delivered_at",
+            "created_at",
+            "updated_at",
+        ]
+
+    def get_dimensions(self, obj) -> dict:
+        return PackageDimensionsSerializer(obj).data
+
+
+def packages_queryset(account):
+    from django.db.models import Prefetch
+
+    lines = PackageLine.objects.select_related("order_line").order_by("id")
+    return (
+        Package.objects.filter(account=account)
+        .select_related("order", "warehouse")
+        .prefetch_related(Prefetch("lines", queryset=lines))
+    )
+
+
+def packages_data(packages: list[Package]) -> list[dict]:
+    if not packages:
+        return []
+    fresh = packages_queryset(packages[0].account_id).filter(pk__in=[p.pk for p in packages])
+    return PackageSerializer(fresh.order_by("id"), many=True).data

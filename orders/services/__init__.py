@@ -15,6 +15,7 @@ from orders.services.lifecycle import (
     order_release_hold,
     order_ship,
 )
+from orders.services.packages import package_split, package_update
 
 __all__ = [
     "AllocationResult",
@@ -28,6 +29,8 @@ __all__ = [
     "order_release_hold",
     "order_ship",
     "order_update",
+    "package_split",
+    "package_update",
     "record",
     "set_status",
 ]

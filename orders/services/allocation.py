@@ -18,6 +18,7 @@ from orders.exceptions import InvalidStatusTransition, OrderOnHold
 from orders.models import Order, OrderLine
 from orders.representation import order_data
 from orders.services.history import derived_status, lock, record, set_status
+from orders.services.packages import sync_pending_packages
 from vectis.db_retry import atomic_with_retry
 from vectis.errors import ValidationFailed
 from warehouses.models import Warehouse
@@ -156,6 +157,8 @@ def order_allocate(
                 quantity_allocated=F("quantity_allocated") + line.reserved
             )
     result.lines.sort(key=lambda line: line.index)
+    if result.reservations:
+        sync_pending_packages(locked, list(locked.lines.select_related("product")))
     _settle_status(locked, actor=actor, reserved_any=bool(result.reservations))
     return AllocationResult(locked, result)
 
@@ -229,6 +232,7 @@ def order_deallocate(*, order: Order, actor: str = "") -> inventory.ReleaseResul
     line_ids = list(locked.lines.values_list("pk", flat=True))
     released = inventory.release(account_id=locked.account_id, order_line_ids=line_ids)
     OrderLine.objects.filter(pk__in=line_ids).update(quantity_allocated=0)
+    sync_pending_packages(locked, list(locked.lines.select_related("product")))
     set_status(
         locked,
         constants.PENDING,

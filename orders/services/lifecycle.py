@@ -6,17 +6,19 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import timezone
 
-from catalog.models import KitComponent
-from inventory.models import Reservation
 from inventory.services.order_lines import LineTake, reserved_by_line, take_from_lines
 from orders import constants
 from orders.exceptions import AlreadyCancelled, InvalidStatusTransition
 from orders.models import Order, OrderLine, Package, PackageLine
 from orders.representation import order_data
 from orders.services.history import derived_status, lock, record, set_status
+from orders.services.packages import (
+    allocated_by_warehouse,
+    parts_of,
+    sync_pending_packages,
+)
 from vectis.db_retry import atomic_with_retry
 from vectis.errors import ValidationFailed
 from warehouses.models import Warehouse
@@ -28,15 +30,6 @@ def _refuse(order: Order, to_status: str, why: str) -> InvalidStatusTransition:
         f"An order in status {order.status} cannot be {why}.",
         field="status",
         extra={"from_status": order.status, "to_status": to_status},
-    )
-
-
-def _parts(line: OrderLine) -> list[tuple[int, int]]:
-    """(stocked product id, units per unit of the line)."""
-    if not line.product.is_kit:
-        return [(line.product_id, 1)]
-    return list(
-        KitComponent.objects.filter(kit_id=line.product_id).values_list("component_id", "quantity")
     )
 
 
@@ -154,7 +147,7 @@ def order_cancel(
             # the whole allocation goes: release exactly what the line holds
             takes.append(LineTake(pk, dict(held.get(pk, {}))))
         elif from_allocated:
-            takes.append(LineTake(pk, {p: from_allocated * per for p, per in _parts(line)}))
+            takes.append(LineTake(pk, {p: from_allocated * per for p, per in parts_of(line)}))
         released_units += from_allocated
         line.quantity_cancelled += quantity
         line.quantity_allocated -= from_allocated
@@ -163,6 +156,7 @@ def order_cancel(
     OrderLine.objects.bulk_update(
         [by_pk[pk] for pk in cuts], ["quantity_cancelled", "quantity_allocated"]
     )
+    sync_pending_packages(locked, lines)
     _recompute_totals(locked, lines)
     data = {
         "reason": reason,
@@ -198,37 +192,14 @@ def _recompute_totals(order: Order, lines: list[OrderLine]) -> None:
 
 
 # --- ship -----------------------------------------------------------------------------------------
-def _allocated_by_warehouse(order: Order, lines: list[OrderLine]) -> dict[int, dict[int, int]]:
-    """warehouse id → {line pk: whole units of the line reserved there}."""
-    rows = (
-        Reservation.objects.filter(
-            order_line__order=order, status=Reservation.ACTIVE, order_line__isnull=False
-        )
-        .values("warehouse_id", "order_line_id", "product_id")
-        .annotate(units=Sum("quantity"))
-    )
-    held: dict[tuple[int, int, int], int] = {
-        (r["warehouse_id"], r["order_line_id"], r["product_id"]): r["units"] for r in rows
-    }
-    result: dict[int, dict[int, int]] = defaultdict(dict)
-    for warehouse_id in {w for w, _, _ in held}:
-        for line in lines:
-            units = min(
-                held.get((warehouse_id, line.pk, pid), 0) // per for pid, per in _parts(line)
-            )
-            if units:
-                result[warehouse_id][line.pk] = units
-    return result
-
-
 @atomic_with_retry
 def order_ship(
     *, order: Order, packages: list[dict] | None = None, actor: str = ""
 ) -> list[Package]:
-    """Ship allocated units: `packages` (warehouse, lines of line_id/sku + quantity, carrier,
-    service, tracking_number), or with none, one package per warehouse holding everything
-    allocated there. Consumes the reservations (`shipped` movements, on_hand falls; all stock
-    levels locked once, in pk order), records Package rows, moves the order to
+    """Ship allocated units: with no `packages`, every pending package as it stands; otherwise
+    the packages described (warehouse, lines of line_id/sku + quantity, carrier, service,
+    tracking_number), taken out of the pending ones. Consumes the reservations (`shipped`
+    movements, on_hand falls; all stock levels locked once, in pk order), moves the order to
     partially_shipped or shipped (order.shipped when done)."""
     locked = lock(order)
     if locked.status not in (
@@ -239,39 +210,56 @@ def order_ship(
         raise _refuse(locked, constants.SHIPPED, "shipped (nothing is allocated)")
     lines = list(locked.lines.select_related("product").order_by("position"))
     by_pk = {line.pk: line for line in lines}
-    plan = _ship_plan(locked, lines, packages, _allocated_by_warehouse(locked, lines))
+    sync_pending_packages(locked, lines)
+    if packages is None:
+        pending = Package.objects.filter(order=locked, status=Package.PENDING)
+        plan = [
+            (p.warehouse_id, p, {pl.order_line_id: pl.quantity for pl in p.lines.all()})
+            for p in pending.prefetch_related("lines").order_by("id")
+        ]
+    else:
+        plan = _ship_plan(locked, lines, packages, allocated_by_warehouse(locked, lines))
     if not plan:
         raise _refuse(locked, constants.SHIPPED, "shipped (nothing is allocated)")
     now = timezone.now()
     shipped, takes = [], []
     for warehouse_id, spec, quantities in plan:
-        package = Package.objects.create(
-            account_id=locked.account_id,
-            order=locked,
-            warehouse_id=warehouse_id,
-            status=Package.SHIPPED,
-            carrier=spec.get("carrier", ""),
-            service=spec.get("service", ""),
-            tracking_number=spec.get("tracking_number", ""),
-            shipped_at=now,
-        )
-        PackageLine.objects.bulk_create(
-            [
-                PackageLine(
-                    account_id=locked.account_id, package=package, order_line_id=pk, quantity=q
-                )
-                for pk, q in quantities.items()
-            ]
-        )
+        if isinstance(spec, Package):
+            package = spec
+            package.status, package.shipped_at = Package.SHIPPED, now
+            package.save(update_fields=["status", "shipped_at", "updated_at"])
+        else:
+            package = Package.objects.create(
+                account_id=locked.account_id,
+                order=locked,
+                warehouse_id=warehouse_id,
+                status=Package.SHIPPED,
+                carrier=spec.get("carrier", ""),
+                service=spec.get("service", ""),
+                tracking_number=spec.get("tracking_number", ""),
+                shipped_at=now,
+            )
+            PackageLine.objects.bulk_create(
+                [
+                    PackageLine(
+                        account_id=locked.account_id,
+                        package=package,
+                        order_line_id=pk,
+                        quantity=q,
+                    )
+                    for pk, q in quantities.items()
+                ]
+            )
         for pk, quantity in quantities.items():
             line = by_pk[pk]
-            units = {pid: quantity * per for pid, per in _parts(line)}
+            units = {pid: quantity * per for pid, per in parts_of(line)}
             takes.append(LineTake(pk, units, warehouse_id, package.public_id))
             line.quantity_allocated -= quantity
             line.quantity_shipped += quantity
         shipped.append(package)
     take_from_lines(account_id=locked.account_id, takes=takes, ship=True, actor=actor)
     OrderLine.objects.bulk_update(lines, ["quantity_allocated", "quantity_shipped"])
+    sync_pending_packages(locked, lines)
     target = derived_status(lines, unallocated=constants.PENDING)
     data = {"packages": [p.public_id for p in shipped]}
     kind = "shipped" if target == constants.SHIPPED else "partially_shipped"
