@@ -129,6 +129,8 @@ class Reservation(models.Model):
         related_name="reservations",
     )
     reference = models.CharField(max_length=200, blank=True, default="")
+    # The package (`pkg_…`) that shipped these units, for consumed reservations.
+    consumed_by = models.CharField(max_length=32, blank=True, default="", db_index=True)
     status = models.CharField(max_length=16, choices=STATUSES, default=ACTIVE)
     expires_at = models.DateTimeField(null=True, blank=True)
     actor = models.CharField(max_length=200, blank=True, default="")

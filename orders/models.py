@@ -160,3 +160,44 @@ class PackageLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.package_id}: line {self.order_line_id} x {self.quantity}"
+
+
+class Label(models.Model):
+    """A shipping label a carrier adapter issued for a package (voided ones are kept)."""
+
+    account = models.ForeignKey("accounts.Account", on_delete=models.PROTECT, related_name="+")
+    package = models.ForeignKey(Package, on_delete=models.CASCADE, related_name="labels")
+    carrier = models.CharField(max_length=64)
+    service = models.CharField(max_length=64, blank=True, default="")
+    tracking_number = models.CharField(max_length=100, db_index=True)
+    # The carrier's own document, when it returns one (the local carrier renders on demand).
+    document = models.BinaryField(null=True, blank=True)
+    content_type = models.CharField(max_length=100, blank=True, default="")
+    # Vectis draws this label itself (PDF, ZPL, PNG on request).
+    rendered = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    voided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.carrier} {self.tracking_number}"
+
+
+class TrackingEvent(models.Model):
+    STATUSES = ["in_transit", "out_for_delivery", "delivered", "exception"]
+
+    account = models.ForeignKey("accounts.Account", on_delete=models.PROTECT, related_name="+")
+    package = models.ForeignKey(Package, on_delete=models.CASCADE, related_name="tracking_events")
+    status = models.CharField(max_length=20, choices=[(s, s) for s in STATUSES])
+    occurred_at = models.DateTimeField()
+    location = models.CharField(max_length=200, blank=True, default="")
+    description = models.CharField(max_length=500, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["occurred_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.package_id} {self.status}"

@@ -213,6 +213,8 @@ REST_FRAMEWORK = {
     "DATETIME_FORMAT": "%Y-%m-%dT%H:%M:%S.%fZ",
     "COERCE_DECIMAL_TO_STRING": True,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # `?format=` belongs to endpoints (labels: pdf, zpl, png), not to renderer selection.
+    "URL_FORMAT_OVERRIDE": None,
 }
 
 VECTIS_RATE_LIMIT_PER_MINUTE = env_int("VECTIS_RATE_LIMIT_PER_MINUTE", 100)
@@ -258,6 +260,13 @@ SPECTACULAR_SETTINGS = {
 VECTIS_ALLOCATION_STRATEGY = os.environ.get(
     "VECTIS_ALLOCATION_STRATEGY", "orders.services.allocation.plan_warehouses"
 )
+
+# Carrier adapters by name (see orders/carriers/__init__.py).
+VECTIS_CARRIERS = {
+    "local": "orders.carriers.local.LocalCarrier",
+    "manual": "orders.carriers.manual.ManualCarrier",
+}
+VECTIS_DEFAULT_CARRIER = os.environ.get("VECTIS_DEFAULT_CARRIER", "local")
 
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {

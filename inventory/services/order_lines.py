@@ -86,7 +86,7 @@ def _take(account_id, takes: list[LineTake], ship, actor) -> Taken:
                     on_hand_delta[(row.stock_level_id, take.reference)] -= part
                 taken[(product_id, row.warehouse_id)] += part
                 if part == row.quantity:
-                    closed.append(row.pk)
+                    closed.append((row.pk, take.reference if ship else ""))
                 else:
                     # keep the history: the taken part becomes its own closed reservation
                     Reservation.objects.filter(pk=row.pk).update(quantity=F("quantity") - part)
@@ -100,6 +100,7 @@ def _take(account_id, takes: list[LineTake], ship, actor) -> Taken:
                             quantity=part,
                             reference=row.reference,
                             status=status,
+                            consumed_by=take.reference if ship else "",
                             actor=actor,
                             closed_at=now,
                         )
@@ -110,7 +111,13 @@ def _take(account_id, takes: list[LineTake], ship, actor) -> Taken:
                     f"Only {wanted - remaining} of {wanted} units are reserved for this line.",
                     field="quantity",
                 )
-    Reservation.objects.filter(pk__in=closed).update(status=status, closed_at=now)
+    by_reference: dict[str, list[int]] = defaultdict(list)
+    for pk, reference in closed:
+        by_reference[reference].append(pk)
+    for reference, pks in by_reference.items():
+        Reservation.objects.filter(pk__in=pks).update(
+            status=status, closed_at=now, consumed_by=reference
+        )
     Reservation.objects.bulk_create(splits)
     movements = []
     for (pk, reference), delta in sorted(on_hand_delta.items()):

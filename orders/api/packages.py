@@ -2,18 +2,21 @@
 packages issue)."""
 
 import django_filters
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from orders import services
+from orders import labels, services
 from orders.api.serializers import LineRefSerializer
 from orders.models import Package
 from orders.representation import PackageSerializer, packages_queryset
 from vectis.api.filters import CommaListFilter, DateOrDateTimeFilter
 from vectis.api.serializers import StrictSerializer
 from vectis.api.views import VectisGenericViewSet, validated
+from vectis.errors import ValidationFailed
 
 TAGS = ["packages"]
 
@@ -55,6 +58,21 @@ class PackageSplitSerializer(StrictSerializer):
     lines = LineRefSerializer(
         many=True, allow_empty=False, max_length=500, help_text="What moves to the new package."
     )
+
+
+class PackageShipSerializer(StrictSerializer):
+    carrier = serializers.CharField(
+        max_length=64,
+        required=False,
+        help_text="An adapter (`local`: Vectis issues the tracking number and draws the label; "
+        "`manual`: you bring the tracking number), or any carrier name with your "
+        "`tracking_number`. Default: the package's carrier, else VECTIS_DEFAULT_CARRIER.",
+    )
+    service = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    tracking_number = serializers.CharField(max_length=100, required=False)
+    weight = serializers.DecimalField(max_digits=12, decimal_places=3, min_value=0, required=False)
+    weight_unit = serializers.ChoiceField(choices=["g", "kg", "oz", "lb"], required=False)
+    dimensions = PackageDimensionsInSerializer(required=False)
 
 
 class PackageSplitResultSerializer(serializers.Serializer):
@@ -108,3 +126,52 @@ class PackageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VectisGen
         return Response(
             {"package": self._respond(package.pk), "new_package": self._respond(new.pk)}
         )
+
+    @extend_schema(
+        summary="Ship a package with a label",
+        description="The carrier adapter issues the label and tracking number; the package's "
+        "reservations are consumed (`shipped` movements), the order becomes `partially_shipped` "
+        "or `shipped`. Emits `package.shipped` (and `order.shipped` when the order is "
+        "complete). A package that is not pending: 409 `package_not_pending`.",
+        tags=TAGS,
+        request=PackageShipSerializer,
+        responses={200: PackageSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def ship(self, request, id=None):
+        package = self.get_object()
+        data = validated(PackageShipSerializer, request.data or {})
+        services.package_ship(package=package, actor=str(request.user), **data)
+        return Response(self._respond(package.pk))
+
+    @extend_schema(
+        summary="Download the shipping label",
+        description="A 4x6 inch label: `pdf` (default), `zpl` (ZPL II for thermal printers) or "
+        "`png` (203 dpi). 404 `label_not_found` before the package ships, after its label was "
+        "voided, or when the carrier issued no label (manual).",
+        tags=TAGS,
+        parameters=[
+            OpenApiParameter(
+                "format",
+                OpenApiTypes.STR,
+                OpenApiParameter.QUERY,
+                enum=["pdf", "zpl", "png"],
+                description="Default pdf.",
+            )
+        ],
+        responses={
+            (200, "application/pdf"): OpenApiTypes.BINARY,
+            (200, "text/plain"): OpenApiTypes.STR,
+            (200, "image/png"): OpenApiTypes.BINARY,
+        },
+    )
+    @action(detail=True, methods=["get"], filterset_class=None)
+    def label(self, request, id=None):
+        package = self.get_object()
+        fmt = request.query_params.get("format", "pdf")
+        if fmt not in ("pdf", "zpl", "png"):
+            raise ValidationFailed("format is one of pdf, zpl, png.", field="format")
+        document = labels.label_document(package, fmt)
+        response = HttpResponse(document.body, content_type=document.content_type)
+        response["Content-Disposition"] = f'inline; filename="{document.filename}"'
+        return response

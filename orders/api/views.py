@@ -1,3 +1,4 @@
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -6,7 +7,7 @@ from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from orders import services
+from orders import labels, services
 from orders.api.serializers import (
     BulkOrdersResponseSerializer,
     CancelBulkResponseSerializer,
@@ -23,7 +24,7 @@ from orders.api.serializers import (
 )
 from orders.exceptions import FieldLocked
 from orders.filtersets import OrderFilterSet
-from orders.models import Order
+from orders.models import Order, Package
 from orders.representation import orders_queryset
 from vectis.api.errors import flatten_errors
 from vectis.api.views import VectisGenericViewSet, validated
@@ -235,6 +236,24 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VectisGener
         data = validated(ShipSerializer, request.data or {})
         services.order_ship(order=order, packages=data.get("packages"), actor=self.actor)
         return self._respond(order.pk)
+
+    @extend_schema(
+        summary="The order's packing slip (PDF)",
+        description="The order and, per package, its lines (cancelled packages left out).",
+        tags=TAGS,
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY},
+    )
+    @action(detail=True, methods=["get"], filterset_class=None)
+    def packing_slip(self, request, id=None):
+        order = self.get_object()
+        packages = list(
+            order.packages.exclude(status=Package.CANCELLED).select_related("warehouse")
+        )
+        response = HttpResponse(
+            labels.render_packing_slip(order, packages), content_type="application/pdf"
+        )
+        response["Content-Disposition"] = f'inline; filename="{order.public_id}-packing-slip.pdf"'
+        return response
 
     @extend_schema(
         summary="Mark a shipped order delivered",

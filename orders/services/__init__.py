@@ -13,9 +13,9 @@ from orders.services.lifecycle import (
     order_deliver,
     order_hold,
     order_release_hold,
-    order_ship,
 )
 from orders.services.packages import package_split, package_update
+from orders.services.shipping import order_ship, package_ship
 
 __all__ = [
     "AllocationResult",
@@ -29,6 +29,7 @@ __all__ = [
     "order_release_hold",
     "order_ship",
     "order_update",
+    "package_ship",
     "package_split",
     "package_update",
     "record",

@@ -1,7 +1,6 @@
 """Hold, release, cancel (whole or lines) and ship. Each locks the order row first, then the
 stock levels (inside inventory.services), and writes the order's history."""
 
-import functools
 from collections import defaultdict
 from decimal import Decimal
 
@@ -11,17 +10,15 @@ from django.utils import timezone
 from inventory.services.order_lines import LineTake, reserved_by_line, take_from_lines
 from orders import constants
 from orders.exceptions import AlreadyCancelled, InvalidStatusTransition
-from orders.models import Order, OrderLine, Package, PackageLine
+from orders.models import Order, OrderLine, Package
 from orders.representation import order_data
 from orders.services.history import derived_status, lock, record, set_status
 from orders.services.packages import (
-    allocated_by_warehouse,
     parts_of,
     sync_pending_packages,
 )
 from vectis.db_retry import atomic_with_retry
 from vectis.errors import ValidationFailed
-from warehouses.models import Warehouse
 from webhooks import services as webhooks
 
 
@@ -189,118 +186,6 @@ def _recompute_totals(order: Order, lines: list[OrderLine]) -> None:
     )
     order.total = max(order.subtotal + order.shipping + order.tax - order.discount, Decimal(0))
     order.save(update_fields=["subtotal", "total", "updated_at"])
-
-
-# --- ship -----------------------------------------------------------------------------------------
-@atomic_with_retry
-def order_ship(
-    *, order: Order, packages: list[dict] | None = None, actor: str = ""
-) -> list[Package]:
-    """Ship allocated units: with no `packages`, every pending package as it stands; otherwise
-    the packages described (warehouse, lines of line_id/sku + quantity, carrier, service,
-    tracking_number), taken out of the pending ones. Consumes the reservations (`shipped`
-    movements, on_hand falls; all stock levels locked once, in pk order), moves the order to
-    partially_shipped or shipped (order.shipped when done)."""
-    locked = lock(order)
-    if locked.status not in (
-        constants.ALLOCATED,
-        constants.PARTIALLY_ALLOCATED,
-        constants.PARTIALLY_SHIPPED,
-    ):
-        raise _refuse(locked, constants.SHIPPED, "shipped (nothing is allocated)")
-    lines = list(locked.lines.select_related("product").order_by("position"))
-    by_pk = {line.pk: line for line in lines}
-    sync_pending_packages(locked, lines)
-    if packages is None:
-        pending = Package.objects.filter(order=locked, status=Package.PENDING)
-        plan = [
-            (p.warehouse_id, p, {pl.order_line_id: pl.quantity for pl in p.lines.all()})
-            for p in pending.prefetch_related("lines").order_by("id")
-        ]
-    else:
-        plan = _ship_plan(locked, lines, packages, allocated_by_warehouse(locked, lines))
-    if not plan:
-        raise _refuse(locked, constants.SHIPPED, "shipped (nothing is allocated)")
-    now = timezone.now()
-    shipped, takes = [], []
-    for warehouse_id, spec, quantities in plan:
-        if isinstance(spec, Package):
-            package = spec
-            package.status, package.shipped_at = Package.SHIPPED, now
-            package.save(update_fields=["status", "shipped_at", "updated_at"])
-        else:
-            package = Package.objects.create(
-                account_id=locked.account_id,
-                order=locked,
-                warehouse_id=warehouse_id,
-                status=Package.SHIPPED,
-                carrier=spec.get("carrier", ""),
-                service=spec.get("service", ""),
-                tracking_number=spec.get("tracking_number", ""),
-                shipped_at=now,
-            )
-            PackageLine.objects.bulk_create(
-                [
-                    PackageLine(
-                        account_id=locked.account_id,
-                        package=package,
-                        order_line_id=pk,
-                        quantity=q,
-                    )
-                    for pk, q in quantities.items()
-                ]
-            )
-        for pk, quantity in quantities.items():
-            line = by_pk[pk]
-            units = {pid: quantity * per for pid, per in parts_of(line)}
-            takes.append(LineTake(pk, units, warehouse_id, package.public_id))
-            line.quantity_allocated -= quantity
-            line.quantity_shipped += quantity
-        shipped.append(package)
-    take_from_lines(account_id=locked.account_id, takes=takes, ship=True, actor=actor)
-    OrderLine.objects.bulk_update(lines, ["quantity_allocated", "quantity_shipped"])
-    sync_pending_packages(locked, lines)
-    target = derived_status(lines, unallocated=constants.PENDING)
-    data = {"packages": [p.public_id for p in shipped]}
-    kind = "shipped" if target == constants.SHIPPED else "partially_shipped"
-    if target != locked.status:
-        set_status(locked, target, type=kind, data=data, actor=actor)
-    else:
-        record(locked, kind, data=data, actor=actor)
-    if target == constants.SHIPPED:
-        webhooks.emit(locked.account_id, "order.shipped", order_data(locked))
-    return shipped
-
-
-def _room_in(allocated_here: dict[int, int], line: OrderLine) -> int:
-    return allocated_here.get(line.pk, 0)
-
-
-def _ship_plan(order, lines, packages, available) -> list[tuple[int, dict, dict[int, int]]]:
-    """[(warehouse id, package fields, {line pk: units})], checked against what is allocated."""
-    if packages is None:
-        return [(w, {}, dict(q)) for w, q in sorted(available.items()) if q]
-    plan = []
-    left = {w: dict(q) for w, q in available.items()}
-    for p_index, spec in enumerate(packages):
-        warehouse = Warehouse.objects.filter(
-            account_id=order.account_id, public_id=spec["warehouse_id"]
-        ).first()
-        if warehouse is None:
-            raise ValidationFailed(
-                f"Invalid warehouse_id: {spec['warehouse_id']} not found",
-                field=f"packages[{p_index}].warehouse_id",
-            )
-        here = left.setdefault(warehouse.pk, {})
-        quantities: dict[int, int] = defaultdict(int)
-        for l_index, item in enumerate(spec["lines"]):
-            where = f"packages[{p_index}].lines[{l_index}]"
-            room = functools.partial(_room_in, here)
-            for line, part in _spread(lines, item, room, where):
-                here[line.pk] -= part
-                quantities[line.pk] += part
-        plan.append((warehouse.pk, spec, dict(quantities)))
-    return plan
 
 
 # --- delivered ------------------------------------------------------------------------------------
