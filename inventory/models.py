@@ -21,7 +21,7 @@ ADJUST_REASONS = (
     "other",
 )
 # Reasons only the system writes.
-SYSTEM_REASONS = ("transfer", "shipped")
+SYSTEM_REASONS = ("transfer", "shipped", "ship_voided")
 # The most units one request may move, and one bin may hold.
 MAX_UNITS = 1_000_000_000
 MAX_ON_HAND = 1_000_000_000_000

@@ -1,9 +1,10 @@
 """Staff: orders with their lines, packages and history; actions call the services."""
 
 from django.contrib import admin, messages
+from django.http import HttpResponse
 
-from orders import services
-from orders.models import Order, OrderEvent, OrderLine, Package
+from orders import labels, services
+from orders.models import Order, OrderEvent, OrderLine, Package, PackageLine, TrackingEvent
 from vectis.accounts.admin_scoping import AccountScopedAdmin
 from vectis.errors import DomainError
 
@@ -142,3 +143,74 @@ class OrderAdmin(AccountScopedAdmin):
                 order=order, reason="cancelled in the admin", actor=actor
             ),
         )
+
+
+class PackageLineInline(ReadOnlyInline):
+    model = PackageLine
+    fields = ("order_line", "quantity")
+    readonly_fields = fields
+
+
+class TrackingEventInline(ReadOnlyInline):
+    model = TrackingEvent
+    fields = ("occurred_at", "status", "location", "description")
+    readonly_fields = fields
+
+
+@admin.register(Package)
+class PackageAdmin(AccountScopedAdmin):
+    list_display = (
+        "public_id",
+        "order",
+        "warehouse",
+        "status",
+        "carrier",
+        "tracking_number",
+        "shipped_at",
+    )
+    list_filter = ("status", ("warehouse", admin.RelatedOnlyFieldListFilter), "carrier")
+    search_fields = ("public_id", "tracking_number", "order__public_id", "order__external_id")
+    list_select_related = ("order", "warehouse")
+    inlines = [PackageLineInline, TrackingEventInline]
+    actions = ["print_labels"]
+    fields = (
+        "public_id",
+        "order",
+        "warehouse",
+        "status",
+        "carrier",
+        "service",
+        "tracking_number",
+        "weight",
+        "weight_unit",
+        "shipped_at",
+        "delivered_at",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Print labels (one PDF)")
+    def print_labels(self, request, queryset):
+        contents, skipped = [], []
+        for package in queryset.select_related("order", "warehouse").order_by("id"):
+            label = labels.current_label(package)
+            if label is None or not label.rendered or package.status == Package.PENDING:
+                skipped.append(package.public_id)
+                continue
+            contents.append(labels.content_for(package, label))
+        if not contents:
+            self.message_user(
+                request, "None of the selected packages has a printable label.", messages.ERROR
+            )
+            return None
+        response = HttpResponse(labels.render_pdf(contents), content_type="application/pdf")
+        response["Content-Disposition"] = 'attachment; filename="labels.pdf"'
+        return response

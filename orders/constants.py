@@ -36,8 +36,11 @@ TRANSITIONS: dict[str, frozenset[str]] = {
         {PENDING, ALLOCATED, BACKORDERED, PARTIALLY_SHIPPED, SHIPPED, ON_HOLD, CANCELLED}
     ),
     BACKORDERED: frozenset({PENDING, ALLOCATED, PARTIALLY_ALLOCATED, ON_HOLD, CANCELLED}),
-    PARTIALLY_SHIPPED: frozenset({PARTIALLY_SHIPPED, SHIPPED, CANCELLED}),
-    SHIPPED: frozenset({DELIVERED}),
+    # A voided label puts a package's units back: the order steps back from shipped.
+    PARTIALLY_SHIPPED: frozenset(
+        {PARTIALLY_SHIPPED, SHIPPED, CANCELLED, ALLOCATED, PARTIALLY_ALLOCATED}
+    ),
+    SHIPPED: frozenset({DELIVERED, PARTIALLY_SHIPPED, ALLOCATED, PARTIALLY_ALLOCATED}),
     DELIVERED: frozenset(),
     # Releasing a hold returns the order to where allocation puts it.
     ON_HOLD: frozenset({PENDING, ALLOCATED, PARTIALLY_ALLOCATED, BACKORDERED, CANCELLED}),

@@ -29,3 +29,8 @@ class FieldLocked(Conflict):
 class PackageNotPending(Conflict):
     code = "package_not_pending"
     default_message = "Only pending packages can change."
+
+
+class PackageNotShipped(Conflict):
+    code = "package_not_shipped"
+    default_message = "The package has not shipped (or is past the point this allows)."

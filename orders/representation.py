@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from orders.models import Order, OrderEvent, OrderLine, Package, PackageLine
+from orders.models import Order, OrderEvent, OrderLine, Package, PackageLine, TrackingEvent
 from vectis.serializers import MoneyField
 
 
@@ -103,11 +103,18 @@ class PackageDimensionsSerializer(serializers.Serializer):
     unit = serializers.CharField(source="dimension_unit")
 
 
+class TrackingEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TrackingEvent
+        fields = ["status", "occurred_at", "location", "description", "created_at"]
+
+
 class PackageSerializer(serializers.ModelSerializer):
     id = serializers.CharField(source="public_id")
     order_id = serializers.CharField(source="order.public_id")
     warehouse_id = serializers.CharField(source="warehouse.public_id")
     lines = PackageLineSerializer(many=True)
+    tracking_events = TrackingEventSerializer(many=True)
     dimensions = serializers.SerializerMethodField()
     weight = serializers.DecimalField(max_digits=12, decimal_places=3, allow_null=True)
 
@@ -127,6 +134,7 @@ class PackageSerializer(serializers.ModelSerializer):
             "dimensions",
             "shipped_at",
             "delivered_at",
+            "tracking_events",
             "created_at",
             "updated_at",
         ]
@@ -142,7 +150,7 @@ def packages_queryset(account):
     return (
         Package.objects.filter(account=account)
         .select_related("order", "warehouse")
-        .prefetch_related(Prefetch("lines", queryset=lines))
+        .prefetch_related(Prefetch("lines", queryset=lines), "tracking_events")
     )
 
 

@@ -158,3 +158,46 @@ def reserved_by_line(order_line_ids) -> dict[int, dict[int, int]]:
     for row in rows:
         held[row["order_line_id"]][row["product_id"]] = row["units"]
     return held
+
+
+def restore_shipped(*, account_id: int, reference: str, actor: str = "") -> list[int]:
+    """Undo the shipment `reference` (a package whose label was voided before pickup): its
+    consumed reservations become active again and their units return to on_hand, each bin
+    writing a `ship_voided` movement. Locks the levels in pk order. Returns the level ids."""
+    return _restore(account_id, reference, actor)
+
+
+@atomic_with_retry
+def _restore(account_id: int, reference: str, actor: str) -> list[int]:
+    now = timezone.now()
+    base = Reservation.objects.filter(
+        account_id=account_id, status=Reservation.CONSUMED, consumed_by=reference
+    )
+    levels = {lv.pk: lv for lv in lock_levels(base.values_list("stock_level_id", flat=True))}
+    rows = list(
+        base.filter(stock_level_id__in=list(levels)).values_list("pk", "stock_level_id", "quantity")
+    )
+    back: dict[int, int] = defaultdict(int)
+    for _, level_id, quantity in rows:
+        back[level_id] += quantity
+    apply_level_deltas(levels, on_hand=back, reserved=back, now=now)
+    Reservation.objects.filter(pk__in=[pk for pk, _, _ in rows]).update(
+        status=Reservation.ACTIVE, closed_at=None, consumed_by=""
+    )
+    StockMovement.objects.bulk_create(
+        [
+            StockMovement(
+                account_id=account_id,
+                product_id=levels[pk].product_id,
+                warehouse_id=levels[pk].warehouse_id,
+                location_id=levels[pk].location_id,
+                quantity=quantity,
+                on_hand_after=levels[pk].on_hand,
+                reason="ship_voided",
+                reference=reference,
+                actor=actor,
+            )
+            for pk, quantity in sorted(back.items())
+        ]
+    )
+    return sorted(levels)

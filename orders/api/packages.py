@@ -11,7 +11,7 @@ from rest_framework.response import Response
 
 from orders import labels, services
 from orders.api.serializers import LineRefSerializer
-from orders.models import Package
+from orders.models import Package, TrackingEvent
 from orders.representation import PackageSerializer, packages_queryset
 from vectis.api.filters import CommaListFilter, DateOrDateTimeFilter
 from vectis.api.serializers import StrictSerializer
@@ -75,6 +75,15 @@ class PackageShipSerializer(StrictSerializer):
     dimensions = PackageDimensionsInSerializer(required=False)
 
 
+class TrackingInSerializer(StrictSerializer):
+    status = serializers.ChoiceField(choices=TrackingEvent.STATUSES)
+    occurred_at = serializers.DateTimeField()
+    location = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    description = serializers.CharField(
+        max_length=500, required=False, allow_blank=True, default=""
+    )
+
+
 class PackageSplitResultSerializer(serializers.Serializer):
     package = PackageSerializer()
     new_package = PackageSerializer()
@@ -90,7 +99,11 @@ class PackageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VectisGen
     filterset_class = PackageFilterSet
     sort_fields = ("created_at", "updated_at", "shipped_at")
     default_sort = "-created_at"
-    schema_errors = {409: "`package_not_pending`, or an Idempotency-Key conflict."}
+    schema_errors = {
+        409: "`package_not_pending`, `package_not_shipped`, `invalid_status_transition`, or an "
+        "Idempotency-Key conflict.",
+        404: "`not_found`, or `label_not_found` for a label.",
+    }
 
     def get_queryset(self):
         return packages_queryset(self.account)
@@ -175,3 +188,35 @@ class PackageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VectisGen
         response = HttpResponse(document.body, content_type=document.content_type)
         response["Content-Disposition"] = f'inline; filename="{document.filename}"'
         return response
+
+    @extend_schema(
+        summary="Void a package's label",
+        description="Before pickup only (a shipped package, not yet in transit): the carrier "
+        "voids the label, the units return on hand and reserved for the order (`ship_voided` "
+        "movements) and the package is pending again, ready to ship anew. Otherwise 409 "
+        "`package_not_shipped`.",
+        tags=TAGS,
+        request=None,
+        responses={200: PackageSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def void(self, request, id=None):
+        package = self.get_object()
+        services.package_void(package=package, actor=str(request.user))
+        return Response(self._respond(package.pk))
+
+    @extend_schema(
+        summary="Add a tracking event",
+        description="A carrier scan: `in_transit`/`out_for_delivery` move the package in "
+        "transit; `delivered` delivers it (`package.delivered`) and, when every package of the "
+        "order is delivered, the order (`order.delivered`); `exception` is recorded.",
+        tags=TAGS,
+        request=TrackingInSerializer,
+        responses={200: PackageSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def tracking(self, request, id=None):
+        package = self.get_object()
+        data = validated(TrackingInSerializer, request.data)
+        services.package_track(package=package, actor=str(request.user), **data)
+        return Response(self._respond(package.pk))

@@ -15,7 +15,7 @@ from orders.services.lifecycle import (
     order_release_hold,
 )
 from orders.services.packages import package_split, package_update
-from orders.services.shipping import order_ship, package_ship
+from orders.services.shipping import order_ship, package_ship, package_track, package_void
 
 __all__ = [
     "AllocationResult",
@@ -31,7 +31,9 @@ __all__ = [
     "order_update",
     "package_ship",
     "package_split",
+    "package_track",
     "package_update",
+    "package_void",
     "record",
     "set_status",
 ]

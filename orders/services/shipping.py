@@ -6,11 +6,11 @@ import logging
 from django.conf import settings
 from django.utils import timezone
 
-from inventory.services.order_lines import LineTake, take_from_lines
+from inventory.services.order_lines import LineTake, restore_shipped, take_from_lines
 from orders import constants
 from orders.carriers import adapter_for
-from orders.exceptions import InvalidStatusTransition, PackageNotPending
-from orders.models import Label, Order, OrderLine, Package, PackageLine
+from orders.exceptions import InvalidStatusTransition, PackageNotPending, PackageNotShipped
+from orders.models import Label, Order, OrderLine, Package, PackageLine, TrackingEvent
 from orders.representation import order_data, packages_data
 from orders.services.history import derived_status, lock, record, set_status
 from orders.services.packages import allocated_by_warehouse, parts_of, sync_pending_packages
@@ -262,3 +262,94 @@ def _shrink_pending(order: Order, carved: list[Package]) -> None:
         if not PackageLine.objects.filter(package=package).exists():
             package.status = Package.CANCELLED
             package.save(update_fields=["status", "updated_at"])
+
+
+# --- void ----------------------------------------------------------------------------------------
+def package_void(*, package: Package, actor: str = "") -> Package:
+    """Void a shipped package's label before pickup: the carrier is told (outside any
+    transaction), the units go back on hand and reserved for the order (`ship_voided`
+    movements), the package returns to pending and can ship again."""
+    if package.status != Package.SHIPPED:
+        raise PackageNotShipped(
+            f"Package {package.public_id} is {package.status}; only a shipped package that "
+            "has not been picked up can be voided.",
+            field="status",
+        )
+    label = package.labels.filter(voided_at__isnull=True).order_by("-id").first()
+    if label is not None:
+        adapter_for(adapter_name(label.carrier, label.tracking_number)).void_label(label)
+    return _void(package.pk, actor)
+
+
+@atomic_with_retry
+def _void(package_pk: int, actor: str) -> Package:
+    order = lock(Package.objects.get(pk=package_pk).order)
+    package = Package.objects.select_for_update().get(pk=package_pk)
+    if package.status != Package.SHIPPED:
+        raise PackageNotShipped(field="status")
+    now = timezone.now()
+    package.labels.filter(voided_at__isnull=True).update(voided_at=now)
+    restore_shipped(account_id=order.account_id, reference=package.public_id, actor=actor)
+    lines = list(order.lines.select_related("product").order_by("position"))
+    by_pk = {line.pk: line for line in lines}
+    for pl in PackageLine.objects.filter(package=package):
+        line = by_pk[pl.order_line_id]
+        line.quantity_shipped -= pl.quantity
+        line.quantity_allocated += pl.quantity
+    OrderLine.objects.bulk_update(lines, ["quantity_allocated", "quantity_shipped"])
+    package.status, package.shipped_at, package.tracking_number = Package.PENDING, None, ""
+    package.save(update_fields=["status", "shipped_at", "tracking_number", "updated_at"])
+    target = derived_status(lines, unallocated=constants.PENDING)
+    data = {"package": package.public_id}
+    if target != order.status:
+        set_status(order, target, type="package_voided", data=data, actor=actor)
+    else:
+        record(order, "package_voided", data=data, actor=actor)
+    return package
+
+
+# --- tracking ------------------------------------------------------------------------------------
+@atomic_with_retry
+def package_track(
+    *,
+    package: Package,
+    status: str,
+    occurred_at,
+    location: str = "",
+    description: str = "",
+    actor: str = "",
+) -> TrackingEvent:
+    """Append a carrier scan. in_transit/out_for_delivery move a shipped package in transit;
+    delivered delivers it (package.delivered) and, once every package of the order is
+    delivered, the order (order.delivered)."""
+    order = lock(package.order)
+    locked = Package.objects.select_for_update().get(pk=package.pk)
+    if locked.status not in (Package.SHIPPED, Package.IN_TRANSIT, Package.DELIVERED):
+        raise PackageNotShipped(
+            f"Package {locked.public_id} is {locked.status}; track it once it ships.",
+            field="status",
+        )
+    event = TrackingEvent.objects.create(
+        account_id=locked.account_id,
+        package=locked,
+        status=status,
+        occurred_at=occurred_at,
+        location=location,
+        description=description,
+    )
+    if status in ("in_transit", "out_for_delivery") and locked.status == Package.SHIPPED:
+        locked.status = Package.IN_TRANSIT
+        locked.save(update_fields=["status", "updated_at"])
+    elif status == "delivered" and locked.status != Package.DELIVERED:
+        locked.status, locked.delivered_at = Package.DELIVERED, occurred_at
+        locked.save(update_fields=["status", "delivered_at", "updated_at"])
+        webhooks.emit_many(
+            locked.account_id, [("package.delivered", d) for d in packages_data([locked])]
+        )
+        remaining = order.packages.exclude(
+            status__in=(Package.DELIVERED, Package.CANCELLED)
+        ).exists()
+        if not remaining and order.status == constants.SHIPPED:
+            set_status(order, constants.DELIVERED, type="delivered", actor=actor)
+            webhooks.emit(order.account_id, "order.delivered", order_data(order))
+    return event

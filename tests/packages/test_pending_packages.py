@@ -103,7 +103,7 @@ def test_split_and_edit_a_pending_package(api, two_warehouse_order):
 
 
 def test_scope_matrix_and_tenancy(account, api, other_api, two_warehouse_order):
-    _, east, west = two_warehouse_order
+    order, east, west = two_warehouse_order
     east_id = packages(api, warehouse=east.public_id)[0]["id"]
     west_id = packages(api, warehouse=west.public_id)[0]["id"]
     assert_scope_matrix(
@@ -111,18 +111,35 @@ def test_scope_matrix_and_tenancy(account, api, other_api, two_warehouse_order):
         [
             ("GET", "/v1/packages", None, "packages:read"),
             ("GET", f"/v1/packages/{east_id}", None, "packages:read"),
-            ("PATCH", f"/v1/packages/{east_id}", {"carrier": "x"}, "packages:write"),
+            ("PATCH", f"/v1/packages/{east_id}", {"service": "x"}, "packages:write"),
             (
                 "POST",
                 f"/v1/packages/{west_id}/split",
                 {"lines": [{"sku": "GADGET-RED", "quantity": 1}]},
                 "packages:write",
             ),
+            ("POST", f"/v1/packages/{east_id}/ship", {}, "packages:write"),
+            ("GET", f"/v1/packages/{east_id}/label", None, "packages:read"),
+            (
+                "POST",
+                f"/v1/packages/{east_id}/tracking",
+                {"status": "in_transit", "occurred_at": "2026-11-24T08:00:00Z"},
+                "packages:write",
+            ),
+            ("GET", f"/v1/orders/{order}/packing_slip", None, "orders:read"),
         ],
     )
+    ship_west = api.post(f"/v1/packages/{west_id}/ship")
+    assert ship_west.status_code == 200
+    assert_scope_matrix(account, [("POST", f"/v1/packages/{west_id}/void", None, "packages:write")])
     assert other_api.get("/v1/packages").json()["data"] == []
     assert other_api.get(f"/v1/packages/{east_id}").status_code == 404
     assert other_api.patch(f"/v1/packages/{east_id}", {"carrier": "y"}).status_code == 404
+    for action in ("ship", "void", "tracking"):
+        response = other_api.post(f"/v1/packages/{east_id}/{action}", {})
+        assert response.status_code == 404, action
+    assert other_api.get(f"/v1/packages/{east_id}/label").status_code == 404
+    assert other_api.get(f"/v1/orders/{order}/packing_slip").status_code == 404
     split = other_api.post(
         f"/v1/packages/{east_id}/split", {"lines": [{"sku": "WIDGET-BLU", "quantity": 1}]}
     )

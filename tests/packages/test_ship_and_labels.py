@@ -116,3 +116,112 @@ def test_manual_carrier_needs_a_tracking_number(api, two_packages):
     assert (unknown.status_code, error_of(unknown)["code"]) == (400, "unknown_carrier")
     assert Package.objects.get(public_id=east_pkg).status == "pending"
     assert StockMovement.objects.filter(reason="shipped").count() == 0
+
+
+def test_void_and_reship(api, two_packages):
+    order, east_pkg, _ = two_packages
+    first = api.post(f"/v1/packages/{east_pkg}/ship").json()["tracking_number"]
+    assert sorted(StockLevel.objects.values_list("product__sku", "on_hand", "reserved")) == [
+        ("GADGET-RED", 10, 2),
+        ("WIDGET-BLU", 7, 0),
+    ]
+    voided = api.post(f"/v1/packages/{east_pkg}/void")
+    assert voided.status_code == 200, voided.content
+    assert (voided.json()["status"], voided.json()["tracking_number"]) == ("pending", "")
+    assert api.get(f"/v1/orders/{order}").json()["status"] == "allocated"
+    assert sorted(StockLevel.objects.values_list("product__sku", "on_hand", "reserved")) == [
+        ("GADGET-RED", 10, 2),
+        ("WIDGET-BLU", 10, 3),
+    ]
+    gone = api.get(f"/v1/packages/{east_pkg}/label")
+    assert (gone.status_code, error_of(gone)["code"]) == (404, "label_not_found")
+    again = api.post(f"/v1/packages/{east_pkg}/void")
+    assert (again.status_code, error_of(again)["code"]) == (409, "package_not_shipped")
+    second = api.post(f"/v1/packages/{east_pkg}/ship").json()["tracking_number"]
+    assert second != first
+    assert api.get(f"/v1/packages/{east_pkg}/label").status_code == 200
+    assert sorted(
+        StockMovement.objects.filter(reference=east_pkg).values_list("reason", "quantity")
+    ) == [("ship_voided", 3), ("shipped", -3), ("shipped", -3)]
+    assert verify_ledger()[1] == []
+
+
+def test_full_flow_over_http_to_delivered(api, two_packages):
+    order, east_pkg, west_pkg = two_packages
+    for pkg in (east_pkg, west_pkg):
+        assert api.post(f"/v1/packages/{pkg}/ship").status_code == 200
+        assert api.get(f"/v1/packages/{pkg}/label").content.startswith(b"%PDF")
+        assert api.get(f"/v1/packages/{pkg}/label", {"format": "zpl"}).content.startswith(b"^XA")
+    scans = [
+        ("in_transit", "2026-11-24T08:00:00Z", "Newark, NJ"),
+        ("out_for_delivery", "2026-11-25T07:00:00Z", "Phoenix, AZ"),
+        ("delivered", "2026-11-25T15:30:00Z", "Phoenix, AZ"),
+    ]
+    for status, when, where in scans:
+        response = api.post(
+            f"/v1/packages/{east_pkg}/tracking",
+            {"status": status, "occurred_at": when, "location": where},
+        )
+        assert response.status_code == 200, response.content
+    east = api.get(f"/v1/packages/{east_pkg}").json()
+    assert east["status"] == "delivered"
+    assert [e["status"] for e in east["tracking_events"]] == [s for s, _, _ in scans]
+    late_void = api.post(f"/v1/packages/{east_pkg}/void")
+    assert (late_void.status_code, error_of(late_void)["code"]) == (409, "package_not_shipped")
+    assert api.get(f"/v1/orders/{order}").json()["status"] == "shipped"
+    api.post(
+        f"/v1/packages/{west_pkg}/tracking",
+        {"status": "delivered", "occurred_at": "2026-11-26T10:00:00Z"},
+    )
+    assert api.get(f"/v1/orders/{order}").json()["status"] == "delivered"
+    history = [e["type"] for e in api.get(f"/v1/orders/{order}/events").json()["data"]]
+    assert history == ["created", "allocated", "partially_shipped", "shipped", "delivered"]
+    counts = {
+        t: Event.objects.filter(type=t).count()
+        for t in (
+            "order.created",
+            "order.allocated",
+            "package.created",
+            "package.shipped",
+            "order.shipped",
+            "package.delivered",
+            "order.delivered",
+        )
+    }
+    assert counts == {
+        "order.created": 1,
+        "order.allocated": 1,
+        "package.created": 2,
+        "package.shipped": 2,
+        "order.shipped": 1,
+        "package.delivered": 2,
+        "order.delivered": 1,
+    }
+    pending = api.post(
+        f"/v1/packages/{east_pkg}/tracking",
+        {"status": "bogus", "occurred_at": "2026-11-26T10:00:00Z"},
+    )
+    assert (pending.status_code, error_of(pending)["field"]) == (400, "status")
+
+
+def test_admin_prints_the_labels_of_selected_packages(client, api, two_packages):
+    from django.contrib.auth.models import User
+
+    _, east_pkg, west_pkg = two_packages
+    api.post(f"/v1/packages/{east_pkg}/ship")
+    api.post(f"/v1/packages/{west_pkg}/ship")
+    client.force_login(User.objects.create_superuser("root", password="pw"))
+    ids = list(Package.objects.values_list("pk", flat=True))
+    response = client.post(
+        "/admin/orders/package/", {"action": "print_labels", "_selected_action": ids}
+    )
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    reader = PdfReader(io.BytesIO(response.content))
+    assert len(reader.pages) == 2
+    tracking = set(Package.objects.values_list("tracking_number", flat=True))
+    assert {next(t for t in tracking if t in page.extract_text()) for page in reader.pages} == (
+        tracking
+    )
+    detail = client.get(f"/admin/orders/package/{ids[0]}/change/")
+    assert detail.status_code == 200
