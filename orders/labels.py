@@ -164,13 +164,18 @@ def render_zpl(content: LabelContent) -> str:
     y += 20
     text(30, 40, content.service or "SHIPMENT")
     text(30, 24, f"Weight: {content.weight}")
-    out.append(f"^FO60,{y}^BY3^BCN,180,Y,N,N^FD{_zpl_text(content.tracking_number)}^FS")
+    modules = sum(w for _, w in bar_pattern(content.tracking_number))
+    module = max(1, min(3, 752 // modules))
+    x = (812 - modules * module) // 2
+    out.append(f"^FO{x},{y}^BY{module}^BCN,180,Y,N,N^FH^FD{_zpl_text(content.tracking_number)}^FS")
     y += 240
     out.append(f"^FO30,{y}^GB752,3,3^FS")
     y += 20
     text(30, 24, f"Order: {content.order_ref}  Package: {content.package_id}")
     for line in content.lines[:12]:
         text(30, 24, line)
+    if len(content.lines) > 12:
+        text(30, 24, f"... and {len(content.lines) - 12} more lines")
     out.append("^XZ")
     return "\n".join(out) + "\n"
 

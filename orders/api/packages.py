@@ -14,7 +14,7 @@ from orders.api.serializers import LineRefSerializer
 from orders.models import Package, TrackingEvent
 from orders.representation import PackageSerializer, packages_queryset
 from vectis.api.filters import CommaListFilter, DateOrDateTimeFilter
-from vectis.api.serializers import StrictSerializer
+from vectis.api.serializers import StrictSerializer, TrackingNumberField
 from vectis.api.views import VectisGenericViewSet, validated
 from vectis.errors import ValidationFailed
 
@@ -26,7 +26,7 @@ class PackageFilterSet(django_filters.FilterSet):
     warehouse = CommaListFilter(field_name="warehouse__public_id", help_text="Warehouse id(s).")
     status = CommaListFilter(
         field_name="status",
-        help_text="pending, shipped, in_transit, delivered, voided, cancelled (comma list).",
+        help_text="pending, shipped, in_transit, delivered, cancelled (comma list).",
     )
     carrier = django_filters.CharFilter(field_name="carrier")
     tracking_number = django_filters.CharFilter(field_name="tracking_number")
@@ -69,7 +69,7 @@ class PackageShipSerializer(StrictSerializer):
         "`tracking_number`. Default: the package's carrier, else VECTIS_DEFAULT_CARRIER.",
     )
     service = serializers.CharField(max_length=64, required=False, allow_blank=True)
-    tracking_number = serializers.CharField(max_length=100, required=False)
+    tracking_number = TrackingNumberField(required=False)
     weight = serializers.DecimalField(max_digits=12, decimal_places=3, min_value=0, required=False)
     weight_unit = serializers.ChoiceField(choices=["g", "kg", "oz", "lb"], required=False)
     dimensions = PackageDimensionsInSerializer(required=False)
@@ -95,6 +95,7 @@ class PackageSplitResultSerializer(serializers.Serializer):
 )
 class PackageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VectisGenericViewSet):
     scope_resource = "packages"
+    document_actions = ("label",)
     serializer_class = PackageSerializer
     filterset_class = PackageFilterSet
     sort_fields = ("created_at", "updated_at", "shipped_at")

@@ -2,7 +2,7 @@ from rest_framework import serializers
 
 from catalog.api.serializers import CurrencyField, MetadataField
 from orders.representation import OrderEventSerializer, OrderSerializer  # noqa: F401
-from vectis.api.serializers import AddressSerializer, StrictSerializer
+from vectis.api.serializers import AddressSerializer, StrictSerializer, TrackingNumberField
 from vectis.serializers import MoneyField
 
 MAX_LINES = 500
@@ -83,7 +83,7 @@ class PackageInSerializer(StrictSerializer):
     lines = LineRefSerializer(many=True, allow_empty=False, max_length=MAX_LINES)
     carrier = serializers.CharField(max_length=64, required=False, allow_blank=True)
     service = serializers.CharField(max_length=64, required=False, allow_blank=True)
-    tracking_number = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    tracking_number = TrackingNumberField(required=False)
 
 
 class ShipSerializer(StrictSerializer):

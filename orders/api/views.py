@@ -65,6 +65,7 @@ def _failed(index: int, external_id, code: str, error: dict) -> dict:
 )
 class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VectisGenericViewSet):
     scope_resource = "orders"
+    document_actions = ("packing_slip",)
     serializer_class = OrderSerializer
     filterset_class = OrderFilterSet
     sort_fields = ("created_at", "updated_at", "priority")

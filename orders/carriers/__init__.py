@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from vectis.errors import ValidationFailed
+from vectis.errors import DomainError, ValidationFailed
 
 
 @dataclass
@@ -25,6 +25,12 @@ class IssuedLabel:
 class CarrierError(ValidationFailed):
     code = "carrier_error"
     default_message = "The carrier refused the label."
+
+
+class CarrierUnavailable(DomainError):
+    status_code = 502
+    code = "carrier_unavailable"
+    default_message = "The carrier could not be reached; try again."
 
 
 def adapter_for(name: str):

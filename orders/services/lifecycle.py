@@ -168,9 +168,12 @@ def order_cancel(
     if target == constants.CANCELLED:
         set_status(locked, target, type="cancelled", data=data, actor=actor)
     elif target == constants.SHIPPED:
-        # what was left unshipped is cancelled: the order is complete
+        # what was left unshipped is cancelled: the order is complete (and maybe delivered)
         set_status(locked, target, type="shipped", data=data, actor=actor)
         webhooks.emit(locked.account_id, "order.shipped", order_data(locked))
+        from orders.services.shipping import deliver_if_complete
+
+        deliver_if_complete(locked, actor=actor)
     elif target != locked.status:
         set_status(locked, target, type="line_cancelled", data=data, actor=actor)
     else:
@@ -197,8 +200,14 @@ def order_deliver(*, order: Order, actor: str = "") -> Order:
     if locked.status != constants.SHIPPED:
         raise _refuse(locked, constants.DELIVERED, "marked delivered (it is not shipped)")
     now = timezone.now()
-    locked.packages.filter(status__in=(Package.SHIPPED, Package.IN_TRANSIT)).update(
+    arriving = list(locked.packages.filter(status__in=(Package.SHIPPED, Package.IN_TRANSIT)))
+    Package.objects.filter(pk__in=[p.pk for p in arriving]).update(
         status=Package.DELIVERED, delivered_at=now, updated_at=now
+    )
+    from orders.representation import packages_data
+
+    webhooks.emit_many(
+        locked.account_id, [("package.delivered", d) for d in packages_data(arriving)]
     )
     set_status(locked, constants.DELIVERED, type="delivered", actor=actor)
     webhooks.emit(locked.account_id, "order.delivered", order_data(locked))

@@ -8,14 +8,14 @@ from django.utils import timezone
 
 from inventory.services.order_lines import LineTake, restore_shipped, take_from_lines
 from orders import constants
-from orders.carriers import adapter_for
+from orders.carriers import CarrierUnavailable, adapter_for
 from orders.exceptions import InvalidStatusTransition, PackageNotPending, PackageNotShipped
 from orders.models import Label, Order, OrderLine, Package, PackageLine, TrackingEvent
 from orders.representation import order_data, packages_data
 from orders.services.history import derived_status, lock, record, set_status
 from orders.services.packages import allocated_by_warehouse, parts_of, sync_pending_packages
 from vectis.db_retry import atomic_with_retry
-from vectis.errors import ValidationFailed
+from vectis.errors import DomainError, ValidationFailed
 from webhooks import services as webhooks
 
 logger = logging.getLogger("vectis.orders")
@@ -66,7 +66,13 @@ def package_ship(
         )
     name = carrier or package.carrier or settings.VECTIS_DEFAULT_CARRIER
     adapter = adapter_for(adapter_name(name, tracking_number))
-    issued = adapter.create_label(package, tracking_number=tracking_number)
+    try:
+        issued = adapter.create_label(package, tracking_number=tracking_number)
+    except DomainError:
+        raise
+    except Exception as exc:  # the carrier is down or answered nonsense
+        logger.exception("carrier %s failed to issue a label", name)
+        raise CarrierUnavailable(f"The {name} carrier did not answer: {exc}") from exc
     changes = {"carrier": name, "service": service, "weight": weight, "weight_unit": weight_unit}
     try:
         return _ship(package.pk, changes, dimensions, issued, actor)
@@ -231,6 +237,10 @@ def _carve(order: Order, lines: list[OrderLine], packages: list[dict]):
         specs.append((package, spec))
     # the carved units leave the other pending packages
     _shrink_pending(order, [p for p, _ in specs])
+    webhooks.emit_many(
+        order.account_id,
+        [("package.created", data) for data in packages_data([p for p, _ in specs])],
+    )
     return specs
 
 
@@ -275,19 +285,25 @@ def package_void(*, package: Package, actor: str = "") -> Package:
             "has not been picked up can be voided.",
             field="status",
         )
-    label = package.labels.filter(voided_at__isnull=True).order_by("-id").first()
+    # The database first (under the locks, rechecked), then the carrier: a carrier that fails
+    # to void leaves an unused label behind, never a parcel without a valid label.
+    package, label = _void(package.pk, actor)
     if label is not None:
-        adapter_for(adapter_name(label.carrier, label.tracking_number)).void_label(label)
-    return _void(package.pk, actor)
+        try:
+            adapter_for(adapter_name(label.carrier, label.tracking_number)).void_label(label)
+        except Exception:
+            logger.exception("carrier did not void label %s; void it by hand", label.pk)
+    return package
 
 
 @atomic_with_retry
-def _void(package_pk: int, actor: str) -> Package:
+def _void(package_pk: int, actor: str) -> tuple[Package, Label | None]:
     order = lock(Package.objects.get(pk=package_pk).order)
     package = Package.objects.select_for_update().get(pk=package_pk)
     if package.status != Package.SHIPPED:
         raise PackageNotShipped(field="status")
     now = timezone.now()
+    label = package.labels.filter(voided_at__isnull=True).order_by("-id").first()
     package.labels.filter(voided_at__isnull=True).update(voided_at=now)
     restore_shipped(account_id=order.account_id, reference=package.public_id, actor=actor)
     lines = list(order.lines.select_related("product").order_by("position"))
@@ -305,7 +321,7 @@ def _void(package_pk: int, actor: str) -> Package:
         set_status(order, target, type="package_voided", data=data, actor=actor)
     else:
         record(order, "package_voided", data=data, actor=actor)
-    return package
+    return package, label
 
 
 # --- tracking ------------------------------------------------------------------------------------
@@ -346,10 +362,18 @@ def package_track(
         webhooks.emit_many(
             locked.account_id, [("package.delivered", d) for d in packages_data([locked])]
         )
-        remaining = order.packages.exclude(
-            status__in=(Package.DELIVERED, Package.CANCELLED)
-        ).exists()
-        if not remaining and order.status == constants.SHIPPED:
-            set_status(order, constants.DELIVERED, type="delivered", actor=actor)
-            webhooks.emit(order.account_id, "order.delivered", order_data(order))
+        deliver_if_complete(order, actor=actor)
     return event
+
+
+def deliver_if_complete(order: Order, *, actor: str = "") -> bool:
+    """A shipped order whose packages are all delivered is delivered (order.delivered)."""
+    if order.status != constants.SHIPPED:
+        return False
+    if order.packages.exclude(status__in=(Package.DELIVERED, Package.CANCELLED)).exists():
+        return False
+    if not order.packages.filter(status=Package.DELIVERED).exists():
+        return False
+    set_status(order, constants.DELIVERED, type="delivered", actor=actor)
+    webhooks.emit(order.account_id, "order.delivered", order_data(order))
+    return True

@@ -68,7 +68,7 @@ def test_ship_a_package_with_a_local_label(api, two_packages):
     assert zpl["Content-Type"].startswith("text/plain")
     body = zpl.content.decode()
     assert body.startswith("^XA") and body.rstrip().endswith("^XZ")
-    assert f"^BCN,180,Y,N,N^FD{tracking}^FS" in body
+    assert f"^BCN,180,Y,N,N^FH^FD{tracking}^FS" in body
 
     png = api.get(f"/v1/packages/{east_pkg}/label", {"format": "png"})
     image = Image.open(io.BytesIO(png.content))
@@ -225,3 +225,61 @@ def test_admin_prints_the_labels_of_selected_packages(client, api, two_packages)
     )
     detail = client.get(f"/admin/orders/package/{ids[0]}/change/")
     assert detail.status_code == 200
+
+
+def test_review_edge_cases(api, two_packages):
+    order, east_pkg, west_pkg = two_packages
+    for bad in ("AB_12^3~4", "TRK\u00e9\u2713", "X" * 41, "ab"):
+        response = api.post(
+            f"/v1/packages/{east_pkg}/ship", {"carrier": "manual", "tracking_number": bad}
+        )
+        assert (response.status_code, error_of(response)["field"]) == (400, "tracking_number")
+    api.post(f"/v1/packages/{east_pkg}/ship", {"tracking_number": "LONG-" + "9" * 35})
+    zpl = api.get(f"/v1/packages/{east_pkg}/label", {"format": "zpl"}).content.decode()
+    by = int(zpl.split("^BY")[1].split("^")[0])
+    assert by >= 1  # the module width was chosen to fit the 4 inch label
+    # printers and browsers ask for the document type itself
+    pdf = api.get(f"/v1/packages/{east_pkg}/label", HTTP_ACCEPT="application/pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    slip = api.get(f"/v1/orders/{order}/packing_slip", HTTP_ACCEPT="application/pdf")
+    assert slip.status_code == 200
+    missing = api.get(f"/v1/packages/{west_pkg}/label", HTTP_ACCEPT="application/pdf")
+    assert (missing.status_code, error_of(missing)["code"]) == (404, "label_not_found")
+
+
+def test_cancelling_the_rest_after_delivery_delivers_the_order(api, stock, account):
+    account.auto_allocate = False
+    account.save()
+    wh = stock.warehouse()
+    stock.receive(stock.product("WIDGET-BLU"), wh, 5)
+    stock.product("GADGET-RED")
+    data = copy.deepcopy(REFERENCE_ORDER)
+    order = api.post("/v1/orders", data).json()["id"]
+    api.post(f"/v1/orders/{order}/allocate")
+    (package,) = api.get("/v1/packages").json()["data"]
+    api.post(f"/v1/packages/{package['id']}/ship")
+    api.post(
+        f"/v1/packages/{package['id']}/tracking",
+        {"status": "delivered", "occurred_at": "2026-11-25T10:00:00Z"},
+    )
+    assert api.get(f"/v1/orders/{order}").json()["status"] == "partially_shipped"
+    api.post(f"/v1/orders/{order}/cancel", {"items": [{"sku": "GADGET-RED", "quantity": 1}]})
+    assert api.get(f"/v1/orders/{order}").json()["status"] == "delivered"
+    assert Event.objects.filter(type="order.delivered").count() == 1
+
+
+def test_shipping_by_spec_announces_the_new_package(api, two_packages):
+    order, east_pkg, _ = two_packages
+    east = Package.objects.get(public_id=east_pkg).warehouse
+    response = api.post(
+        f"/v1/orders/{order}/ship",
+        {
+            "packages": [
+                {"warehouse_id": east.public_id, "lines": [{"sku": "WIDGET-BLU", "quantity": 1}]}
+            ]
+        },
+    )
+    assert response.status_code == 200, response.content
+    announced = {e.data["id"] for e in Event.objects.filter(type="package.created")}
+    shipped = {e.data["id"] for e in Event.objects.filter(type="package.shipped")}
+    assert shipped <= announced

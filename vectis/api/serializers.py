@@ -72,3 +72,21 @@ class AddressSerializer(StrictSerializer):
     country = CountryField()
     phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
     email = serializers.EmailField(required=False, allow_blank=True)
+
+
+TRACKING_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-]{3,39}$")
+
+
+class TrackingNumberField(serializers.CharField):
+    """A carrier tracking number: 4 to 40 letters, digits and dashes (printable as Code 128)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 40)
+        super().__init__(**kwargs)
+        self.validators.append(
+            RegexValidator(
+                TRACKING_RE,
+                message="Use 4 to 40 letters, digits and dashes.",
+                code="invalid_tracking_number",
+            )
+        )

@@ -17,6 +17,14 @@ class _Replay(Exception):
 class VectisAPIMixin:
     """Order of checks: authenticate → rate limit → scopes → idempotency key → handler."""
 
+    # Actions answering documents (PDF, ZPL, PNG): any Accept header is fine for them; their
+    # errors still come as JSON.
+    document_actions: tuple[str, ...] = ()
+
+    def perform_content_negotiation(self, request, force=False):
+        document = getattr(self, "action", None) in self.document_actions
+        return super().perform_content_negotiation(request, force=force or document)
+
     def initial(self, request, *args, **kwargs):
         self.format_kwarg = self.get_format_suffix(**kwargs)
         neg = self.perform_content_negotiation(request)
