@@ -299,3 +299,21 @@ def label_document(package: Package, fmt: str) -> Document:
     if fmt == "png":
         return Document(render_png(content), "image/png", f"{package.public_id}.png")
     return Document(render_pdf([content]), "application/pdf", f"{package.public_id}.pdf")
+
+
+def return_label_content(ret) -> LabelContent:
+    """A return label: from the customer back to the receiving warehouse."""
+    warehouse = ret.warehouse
+    return LabelContent(
+        package_id=ret.rma_number,
+        order_ref=f"{ret.order.channel} {ret.order.external_id}",
+        ship_from=_address(ret.order.ship_to),
+        ship_to=_address({"name": f"{warehouse.name} - Returns", **warehouse.address}),
+        service=f"{ret.label_carrier.upper()} RETURN",
+        weight="—",
+        tracking_number=ret.label_tracking_number,
+        lines=[
+            f"{line.quantity} x {line.order_line.sku}"
+            for line in ret.lines.select_related("order_line").order_by("id")
+        ],
+    )

@@ -10,6 +10,7 @@ v1 = [
     path("", include("catalog.urls")),
     path("", include("inventory.urls")),
     path("", include("orders.urls")),
+    path("", include("returns.urls")),
     path("", include("warehouses.urls")),
     path("", include("webhooks.urls")),
 ]

@@ -12,6 +12,7 @@ from orders.services.lifecycle import (
     order_cancel,
     order_deliver,
     order_hold,
+    order_record_return,
     order_release_hold,
 )
 from orders.services.packages import package_split, package_update
@@ -26,6 +27,7 @@ __all__ = [
     "order_deallocate",
     "order_deliver",
     "order_hold",
+    "order_record_return",
     "order_release_hold",
     "order_ship",
     "order_update",

@@ -5,6 +5,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from inventory.services.order_lines import LineTake, reserved_by_line, take_from_lines
@@ -212,3 +213,21 @@ def order_deliver(*, order: Order, actor: str = "") -> Order:
     set_status(locked, constants.DELIVERED, type="delivered", actor=actor)
     webhooks.emit(locked.account_id, "order.delivered", order_data(locked))
     return locked
+
+
+# --- returns --------------------------------------------------------------------------------------
+def order_record_return(
+    *, order: Order, line_quantities: dict[int, int], rma: str, actor: str = ""
+) -> None:
+    """Count received return units on the order's lines and note it in the history. The
+    caller (returns.services) holds the order's row lock."""
+    for line_pk, quantity in line_quantities.items():
+        OrderLine.objects.filter(pk=line_pk, order=order).update(
+            quantity_returned=F("quantity_returned") + quantity
+        )
+    record(
+        order,
+        "returned",
+        data={"rma_number": rma, "units": sum(line_quantities.values())},
+        actor=actor,
+    )

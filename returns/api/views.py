@@ -1,0 +1,262 @@
+import django_filters
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from orders import labels
+from orders.models import Order
+from returns import services
+from returns.models import CONDITIONS, DISPOSITIONS, REASONS, Return
+from returns.representation import RefundSerializer, ReturnSerializer, returns_queryset
+from vectis.api.filters import CommaListFilter, TimestampFilterSet
+from vectis.api.serializers import StrictSerializer
+from vectis.api.views import VectisGenericViewSet, validated
+from vectis.errors import ValidationFailed
+from vectis.serializers import format_money
+from warehouses.models import Location, Warehouse
+
+TAGS = ["returns"]
+
+
+class ReturnFilterSet(TimestampFilterSet):
+    status = CommaListFilter(field_name="status", help_text="One status or a comma list.")
+    order = django_filters.CharFilter(field_name="order__public_id", help_text="Order id.")
+    rma_number = django_filters.CharFilter(field_name="rma_number")
+
+    class Meta:
+        model = Return
+        fields = ["status", "order", "rma_number"]
+
+
+class ReturnLineInSerializer(StrictSerializer):
+    order_line_id = serializers.CharField(max_length=32, required=False)
+    sku = serializers.CharField(max_length=64, required=False)
+    quantity = serializers.IntegerField(min_value=1, max_value=1_000_000)
+    reason = serializers.ChoiceField(choices=REASONS)
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+    def validate(self, attrs):
+        if bool(attrs.get("order_line_id")) == bool(attrs.get("sku")):
+            raise serializers.ValidationError(
+                {"order_line_id": ["Send exactly one of order_line_id or sku."]}, code="required"
+            )
+        return attrs
+
+
+class ReturnCreateSerializer(StrictSerializer):
+    order_id = serializers.CharField(max_length=32)
+    lines = ReturnLineInSerializer(many=True, allow_empty=False, max_length=500)
+    rma_number = serializers.CharField(
+        max_length=32, required=False, help_text="Your own RMA number; default: generated."
+    )
+    notes = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+
+
+class AuthorizeSerializer(StrictSerializer):
+    warehouse_id = serializers.CharField(
+        max_length=32, required=False, help_text="Default: the warehouse the order shipped from."
+    )
+    refund = RefundSerializer(required=False)
+    label = serializers.BooleanField(default=False, help_text="Issue a return label.")
+
+
+class RejectSerializer(StrictSerializer):
+    reason = serializers.CharField(max_length=500)
+
+
+class CloseSerializer(StrictSerializer):
+    refund = RefundSerializer(required=False)
+
+
+class ReceiveItemSerializer(StrictSerializer):
+    order_line_id = serializers.CharField(max_length=32, required=False)
+    sku = serializers.CharField(max_length=64, required=False)
+    quantity_received = serializers.IntegerField(min_value=1, max_value=1_000_000)
+    condition = serializers.ChoiceField(choices=CONDITIONS)
+    disposition = serializers.ChoiceField(choices=DISPOSITIONS)
+    location_id = serializers.CharField(
+        max_length=32,
+        required=False,
+        help_text="Default: the default bin (restock) or the QUARANTINE bin (quarantine).",
+    )
+
+    def validate(self, attrs):
+        if bool(attrs.get("order_line_id")) == bool(attrs.get("sku")):
+            raise serializers.ValidationError(
+                {"order_line_id": ["Send exactly one of order_line_id or sku."]}, code="required"
+            )
+        return attrs
+
+
+class ReceiveSerializer(StrictSerializer):
+    items = ReceiveItemSerializer(many=True, allow_empty=False, max_length=500)
+
+
+def _refund(data: dict | None) -> dict | None:
+    if not data:
+        return None
+    return {**data, "amount": format_money(data["amount"])}
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List returns", tags=TAGS),
+    retrieve=extend_schema(summary="Get a return", tags=TAGS),
+)
+class ReturnViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VectisGenericViewSet):
+    scope_resource = "returns"
+    document_actions = ("label",)
+    serializer_class = ReturnSerializer
+    filterset_class = ReturnFilterSet
+    sort_fields = ("created_at", "updated_at")
+    default_sort = "-created_at"
+    schema_errors = {
+        409: "`invalid_status_transition`, `duplicate_rma`, or an Idempotency-Key conflict."
+    }
+
+    def get_queryset(self):
+        return returns_queryset(self.account)
+
+    @property
+    def actor(self) -> str:
+        return str(self.request.user)
+
+    def _respond(self, pk: int, code: int = status.HTTP_200_OK) -> Response:
+        return Response(ReturnSerializer(self.get_queryset().get(pk=pk)).data, status=code)
+
+    @extend_schema(
+        summary="Request a return (RMA)",
+        description="Lines by `order_line_id` or `sku`; each may return at most what shipped "
+        "minus what other open or received returns claim (400 `over_return` naming the line).",
+        tags=TAGS,
+        request=ReturnCreateSerializer,
+        responses={201: ReturnSerializer},
+    )
+    def create(self, request):
+        data = validated(ReturnCreateSerializer, request.data)
+        order = Order.objects.filter(account=self.account, public_id=data["order_id"]).first()
+        if order is None:
+            raise ValidationFailed(
+                f"Invalid order_id: {data['order_id']} not found", field="order_id"
+            )
+        ret = services.return_create(
+            order=order,
+            lines=data["lines"],
+            notes=data["notes"],
+            rma_number=data.get("rma_number", ""),
+            actor=self.actor,
+        )
+        return self._respond(ret.pk, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Authorize a return",
+        tags=TAGS,
+        request=AuthorizeSerializer,
+        responses={200: ReturnSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def authorize(self, request, id=None):
+        ret = self.get_object()
+        data = validated(AuthorizeSerializer, request.data or {})
+        warehouse = None
+        if data.get("warehouse_id"):
+            warehouse = Warehouse.objects.filter(
+                account=self.account, public_id=data["warehouse_id"]
+            ).first()
+            if warehouse is None:
+                raise ValidationFailed(
+                    f"Invalid warehouse_id: {data['warehouse_id']} not found",
+                    field="warehouse_id",
+                )
+        services.return_authorize(
+            ret=ret,
+            warehouse=warehouse,
+            refund=_refund(data.get("refund")),
+            label=data["label"],
+            actor=self.actor,
+        )
+        return self._respond(ret.pk)
+
+    @extend_schema(
+        summary="Reject a return",
+        tags=TAGS,
+        request=RejectSerializer,
+        responses={200: ReturnSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def reject(self, request, id=None):
+        ret = self.get_object()
+        data = validated(RejectSerializer, request.data)
+        services.return_reject(ret=ret, reason=data["reason"], actor=self.actor)
+        return self._respond(ret.pk)
+
+    @extend_schema(
+        summary="Cancel a return", tags=TAGS, request=None, responses={200: ReturnSerializer}
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, id=None):
+        ret = self.get_object()
+        services.return_cancel(ret=ret, actor=self.actor)
+        return self._respond(ret.pk)
+
+    @extend_schema(
+        summary="Receive returned units",
+        description="Per line: `quantity_received`, `condition` (new, opened, damaged) and "
+        "`disposition`: `restock` (a pickable bin of the receiving warehouse; available again, "
+        "may fill backorders), `quarantine` (a non-pickable bin: on hand, never allocated) or "
+        "`scrap` (recorded, no stock). Partial receipts add up.",
+        tags=TAGS,
+        request=ReceiveSerializer,
+        responses={200: ReturnSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def receive(self, request, id=None):
+        ret = self.get_object()
+        data = validated(ReceiveSerializer, request.data)
+        items = []
+        for index, item in enumerate(data["items"]):
+            if item.get("location_id"):
+                location = Location.objects.filter(
+                    account=self.account, public_id=item["location_id"]
+                ).first()
+                if location is None:
+                    raise ValidationFailed(
+                        f"Invalid location_id: {item['location_id']} not found",
+                        field=f"items[{index}].location_id",
+                    )
+                item = {**item, "location": location}
+            items.append(item)
+        services.return_receive(ret=ret, items=items, actor=self.actor)
+        return self._respond(ret.pk)
+
+    @extend_schema(
+        summary="Close a received return",
+        tags=TAGS,
+        request=CloseSerializer,
+        responses={200: ReturnSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def close(self, request, id=None):
+        ret = self.get_object()
+        data = validated(CloseSerializer, request.data or {})
+        services.return_close(ret=ret, refund=_refund(data.get("refund")), actor=self.actor)
+        return self._respond(ret.pk)
+
+    @extend_schema(
+        summary="The return label (PDF)",
+        description="From the customer to the receiving warehouse; issued on authorize with "
+        "`label: true`. 404 `label_not_found` otherwise.",
+        tags=TAGS,
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY},
+    )
+    @action(detail=True, methods=["get"], filterset_class=None)
+    def label(self, request, id=None):
+        ret = self.get_object()
+        if not ret.label_tracking_number:
+            raise labels.LabelNotFound("This return has no label.", field="id")
+        body = labels.render_pdf([labels.return_label_content(ret)])
+        response = HttpResponse(body, content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="{ret.rma_number}.pdf"'
+        return response

@@ -1,0 +1,88 @@
+"""The API representation of returns (responses and webhook events)."""
+
+from rest_framework import serializers
+
+from returns.models import Return, ReturnLine, ReturnReceipt
+
+
+class ReturnReceiptSerializer(serializers.ModelSerializer):
+    location_id = serializers.CharField(source="location.public_id", default=None)
+
+    class Meta:
+        model = ReturnReceipt
+        fields = ["quantity", "condition", "disposition", "location_id", "created_at"]
+
+
+class ReturnLineSerializer(serializers.ModelSerializer):
+    order_line_id = serializers.CharField(source="order_line.public_id")
+    sku = serializers.CharField(source="order_line.sku")
+    receipts = ReturnReceiptSerializer(many=True)
+
+    class Meta:
+        model = ReturnLine
+        fields = [
+            "order_line_id",
+            "sku",
+            "quantity",
+            "reason",
+            "note",
+            "quantity_received",
+            "receipts",
+        ]
+
+
+class RefundSerializer(serializers.Serializer):
+    amount = serializers.DecimalField(max_digits=14, decimal_places=4, min_value=0)
+    currency = serializers.CharField(max_length=3)
+    reference = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    status = serializers.ChoiceField(
+        choices=["pending", "issued", "failed"], required=False, default="pending"
+    )
+
+
+class ReturnSerializer(serializers.ModelSerializer):
+    id = serializers.CharField(source="public_id")
+    order_id = serializers.CharField(source="order.public_id")
+    warehouse_id = serializers.CharField(source="warehouse.public_id", default=None)
+    lines = ReturnLineSerializer(many=True)
+    refund = serializers.JSONField(help_text="amount, currency, reference, status (recorded).")
+    label = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Return
+        fields = [
+            "id",
+            "rma_number",
+            "order_id",
+            "status",
+            "warehouse_id",
+            "lines",
+            "notes",
+            "reject_reason",
+            "refund",
+            "label",
+            "created_at",
+            "updated_at",
+        ]
+
+    def get_label(self, obj) -> dict | None:
+        if not obj.label_tracking_number:
+            return None
+        return {"carrier": obj.label_carrier, "tracking_number": obj.label_tracking_number}
+
+
+def returns_queryset(account):
+    from django.db.models import Prefetch
+
+    lines = ReturnLine.objects.select_related("order_line").prefetch_related(
+        Prefetch("receipts", queryset=ReturnReceipt.objects.select_related("location"))
+    )
+    return (
+        Return.objects.filter(account=account)
+        .select_related("order", "warehouse")
+        .prefetch_related(Prefetch("lines", queryset=lines))
+    )
+
+
+def return_data(ret: Return) -> dict:
+    return ReturnSerializer(returns_queryset(ret.account_id).get(pk=ret.pk)).data
