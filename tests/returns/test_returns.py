@@ -245,6 +245,8 @@ def test_scope_matrix_and_tenancy(account, api, other_api, shipped):
     for name in ("read", "auth", "receive"):
         ids[name] = request_return(api, order, body()).json()["id"]
     api.post(f"/v1/returns/{ids['receive']}/authorize", {"label": True})
+    gadget = [{"sku": "GADGET-RED", "quantity": 1, "reason": "other"}]
+    ids["cancel"] = request_return(api, order, gadget).json()["id"]
     assert_scope_matrix(
         account,
         [
@@ -269,6 +271,7 @@ def test_scope_matrix_and_tenancy(account, api, other_api, shipped):
             ),
             ("POST", f"/v1/returns/{ids['receive']}/close", {}, "returns:write"),
             ("POST", f"/v1/returns/{ids['read']}/reject", {"reason": "no"}, "returns:write"),
+            ("POST", f"/v1/returns/{ids['cancel']}/cancel", None, "returns:write"),
         ],
     )
     # the rejected return no longer claims its unit: a new one may
@@ -285,3 +288,37 @@ def test_scope_matrix_and_tenancy(account, api, other_api, shipped):
         assert other_api.post(f"/v1/returns/{theirs}/{action}", {}).status_code == 404
     foreign = other_api.post("/v1/returns", {"order_id": order, "lines": body()})
     assert (foreign.status_code, error_of(foreign)["field"]) == (400, "order_id")
+
+
+def test_admin_receiving_screen(client, api, shipped):
+    from django.contrib.auth.models import User
+
+    order, _ = shipped
+    ret = request_return(
+        api, order, [{"sku": "WIDGET-BLU", "quantity": 2, "reason": "defective"}]
+    ).json()
+    api.post(f"/v1/returns/{ret['id']}/authorize")
+    client.force_login(User.objects.create_superuser("root", password="pw"))
+    found = client.get("/admin/returns/return/", {"q": "SHOP-12345"}).content.decode()
+    assert ret["rma_number"] in found and "Receive" in found
+    from returns.models import Return
+
+    pk = Return.objects.get(public_id=ret["id"]).pk
+    page = client.get(f"/admin/returns/return/{pk}/receive/")
+    assert page.status_code == 200 and "WIDGET-BLU" in page.content.decode()
+    line_pk = Return.objects.get(pk=pk).lines.get().pk
+    form = {
+        "form-TOTAL_FORMS": 1,
+        "form-INITIAL_FORMS": 1,
+        "form-0-line_id": line_pk,
+        "form-0-quantity_received": 2,
+        "form-0-condition": "new",
+        "form-0-disposition": "restock",
+    }
+    response = client.post(f"/admin/returns/return/{pk}/receive/", form)
+    assert response.status_code == 302
+    assert Return.objects.get(pk=pk).status == "received"
+    assert on_hand("WIDGET-BLU") == 9
+    again = client.post(f"/admin/returns/return/{pk}/receive/", form, follow=True)
+    assert "cannot be received" in again.content.decode()
+    assert on_hand("WIDGET-BLU") == 9
