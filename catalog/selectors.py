@@ -36,3 +36,18 @@ def resolve_skus(*, account, skus: Iterable[str], channel: str | None = None) ->
 
 def resolve_sku(*, account, sku: str, channel: str | None = None) -> Product | None:
     return resolve_skus(account=account, skus=[sku], channel=channel).get(sku)
+
+
+def stock_parts(products: Iterable[Product]) -> dict[int, list[tuple[int, int]]]:
+    """Product id → the stocked products one unit consumes, as (product id, units): a simple
+    product is itself; a kit is its components. One query, whatever the number of kits."""
+    products = list(products)
+    parts: dict[int, list[tuple[int, int]]] = {p.pk: [(p.pk, 1)] for p in products if not p.is_kit}
+    kits = {p.pk for p in products if p.is_kit}
+    for kit_id, component_id, quantity in (
+        KitComponent.objects.filter(kit_id__in=kits)
+        .order_by("id")
+        .values_list("kit_id", "component_id", "quantity")
+    ):
+        parts.setdefault(kit_id, []).append((component_id, quantity))
+    return parts

@@ -10,7 +10,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 
-from catalog.models import KitComponent
+from catalog.models import Product
+from catalog.selectors import stock_parts
 from inventory import services as inventory
 from orders import services as orders
 from orders.carriers import adapter_for
@@ -265,12 +266,14 @@ def return_receive(*, ret: Return, items: list[dict], actor: str = "") -> Return
         location = _destination(ret, item, where)
         plan.append((line, item, location))
     reference = ret.rma_number
+    parts = stock_parts(line.order_line.product for line in lines)
+    stocked = Product.objects.in_bulk({pid for plist in parts.values() for pid, _ in plist})
     for line, item, location in plan:
         quantity = item["quantity_received"]
         if item["disposition"] != "scrap":
-            for product_id, per in _parts(line.order_line):
+            for product_id, per in parts[line.order_line.product_id]:
                 inventory.adjust(
-                    product=_product(product_id),
+                    product=stocked[product_id],
                     location=location,
                     reason="returned",
                     quantity=quantity * per,
@@ -302,22 +305,6 @@ def return_receive(*, ret: Return, items: list[dict], actor: str = "") -> Return
     else:
         ret.save()  # updated_at
     return ret
-
-
-def _parts(order_line: OrderLine) -> list[tuple[int, int]]:
-    if not order_line.product.is_kit:
-        return [(order_line.product_id, 1)]
-    return list(
-        KitComponent.objects.filter(kit_id=order_line.product_id).values_list(
-            "component_id", "quantity"
-        )
-    )
-
-
-def _product(product_id: int):
-    from catalog.models import Product
-
-    return Product.objects.get(pk=product_id)
 
 
 def _destination(ret: Return, item: dict, where: str) -> Location | None:

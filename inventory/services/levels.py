@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import F
 
 from inventory.models import Reservation, StockLevel
 from vectis.errors import ConflictRetry
@@ -118,16 +118,6 @@ def close_reservations(
     for _, level_id, quantity in rows:
         freed[level_id] -= quantity
     apply_level_deltas(levels, on_hand={}, reserved=freed, now=now)
-
-
-def active_reserved(level_ids: Iterable[int]) -> dict[int, int]:
-    """Σ active reservations per level (what `reserved` must equal)."""
-    rows = (
-        Reservation.objects.filter(stock_level_id__in=list(level_ids), status=Reservation.ACTIVE)
-        .values("stock_level_id")
-        .annotate(total=Sum("quantity"))
-    )
-    return {row["stock_level_id"]: row["total"] for row in rows}
 
 
 def after_commit_changed(pairs: Iterable[tuple[int, int]], *, arrived: bool = False) -> None:

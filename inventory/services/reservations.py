@@ -7,7 +7,8 @@ from datetime import datetime
 from django.db.models import Q
 from django.utils import timezone
 
-from catalog.models import KitComponent, Product
+from catalog.models import Product
+from catalog.selectors import stock_parts
 from inventory.exceptions import InsufficientStock
 from inventory.models import Reservation, StockLevel
 from inventory.services.levels import (
@@ -142,15 +143,10 @@ def reserve(
     level of the lines' products in pk order, plans under the lock, then raises `reserved` with
     one conditional UPDATE per level. All-or-nothing (409 insufficient_stock) unless
     `allow_partial`, which reserves what there is and reports each line's shortfall."""
-    kit_ids = [line.product.pk for line in lines if line.product.is_kit]
-    components: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for kit_id, component_id, quantity in KitComponent.objects.filter(
-        kit_id__in=kit_ids
-    ).values_list("kit_id", "component_id", "quantity"):
-        components[kit_id].append((component_id, quantity))
+    parts = stock_parts(line.product for line in lines)
 
     def parts_of(product: Product) -> list[tuple[int, int]]:
-        return components[product.pk] if product.is_kit else [(product.pk, 1)]
+        return parts.get(product.pk, [])
 
     return _reserve(
         account_id=account_id,

@@ -22,11 +22,6 @@ class IssuedLabel:
     renders_locally: bool = False  # Vectis renders PDF/ZPL/PNG itself
 
 
-class CarrierError(ValidationFailed):
-    code = "carrier_error"
-    default_message = "The carrier refused the label."
-
-
 class CarrierUnavailable(DomainError):
     status_code = 502
     code = "carrier_unavailable"

@@ -11,6 +11,7 @@ from django.db.models import F
 from django.utils.module_loading import import_string
 
 from catalog.models import KitComponent
+from catalog.selectors import stock_parts
 from inventory import services as inventory
 from inventory.selectors import available_by_warehouse
 from orders import constants
@@ -32,25 +33,12 @@ class AllocationResult:
     reserve: inventory.ReserveResult | None  # None: nothing was open to allocate
 
 
-def _parts(lines: list[OrderLine]) -> dict[int, list[tuple[int, int]]]:
-    """product id → [(stocked product id, units per unit)] for the lines' products."""
-    kits = [line.product_id for line in lines if line.product.is_kit]
-    parts: dict[int, list[tuple[int, int]]] = {
-        line.product_id: [(line.product_id, 1)] for line in lines if not line.product.is_kit
-    }
-    for kit_id, component_id, quantity in KitComponent.objects.filter(kit_id__in=kits).values_list(
-        "kit_id", "component_id", "quantity"
-    ):
-        parts.setdefault(kit_id, []).append((component_id, quantity))
-    return parts
-
-
 def plan_warehouses(account_id: int, wanted: list[tuple[OrderLine, int]]) -> dict[int, int]:
     """Line pk → warehouse id, from a snapshot: whole lines only, as few warehouses as a greedy
     cover finds — each round takes the warehouse that can fill the most remaining lines (ties:
     higher priority). One warehouse that fills the whole order is therefore always chosen.
     Lines no single warehouse can fill are left out (inventory splits them by priority)."""
-    parts = _parts([line for line, _ in wanted])
+    parts = stock_parts(line.product for line, _ in wanted)
     stocked = {pid for plist in parts.values() for pid, _ in plist}
     available, warehouses = available_by_warehouse(account_id=account_id, product_ids=stocked)
     remaining = list(wanted)

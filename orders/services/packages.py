@@ -6,7 +6,7 @@ from collections import defaultdict
 
 from django.db.models import Sum
 
-from catalog.models import KitComponent
+from catalog.selectors import stock_parts
 from inventory.models import Reservation
 from orders.exceptions import PackageNotPending
 from orders.models import Order, OrderLine, Package, PackageLine
@@ -17,11 +17,7 @@ from webhooks import services as webhooks
 
 def parts_of(line: OrderLine) -> list[tuple[int, int]]:
     """(stocked product id, units per unit of the line): a kit line is its components."""
-    if not line.product.is_kit:
-        return [(line.product_id, 1)]
-    return list(
-        KitComponent.objects.filter(kit_id=line.product_id).values_list("component_id", "quantity")
-    )
+    return stock_parts([line.product])[line.product_id]
 
 
 def allocated_by_warehouse(order: Order, lines: list[OrderLine]) -> dict[int, dict[int, int]]:
