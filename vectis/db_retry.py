@@ -49,7 +49,7 @@ def atomic_with_retry(fn: Callable[..., T] | None = None, *, attempts: int = 4):
                     logger.info("retrying %s after %s (attempt %d)", func.__name__, exc, attempt)
                     if attempt == attempts:
                         raise ConflictRetry() from exc
-                    time.sleep(random.uniform(0.005, 0.03) * attempt)
+                    time.sleep(random.uniform(0.005, 0.03) * attempt)  # noqa: S311 (jitter, not a secret)
             raise AssertionError("unreachable")
 
         return wrapper

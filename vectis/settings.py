@@ -172,7 +172,7 @@ AUTH_PASSWORD_VALIDATORS = [
 from vectis.accounts.scopes import SCOPES  # noqa: E402
 
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
-OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth2_provider.AccessToken"
+OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth2_provider.AccessToken"  # noqa: S105 (a model name)
 OAUTH2_PROVIDER = {
     "SCOPES": SCOPES,
     "ACCESS_TOKEN_EXPIRE_SECONDS": env_int("VECTIS_TOKEN_LIFETIME_SECONDS", 3600),
@@ -284,3 +284,12 @@ VECTIS_WEBHOOK_ALLOW_HTTP = env_bool("VECTIS_WEBHOOK_ALLOW_HTTP", False)
 VECTIS_WEBHOOK_ALLOW_PRIVATE = env_bool("VECTIS_WEBHOOK_ALLOW_PRIVATE", False)
 VECTIS_WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("VECTIS_WEBHOOK_TIMEOUT_SECONDS", "10"))
 VECTIS_WEBHOOK_DISABLE_AFTER_SECONDS = env_int("VECTIS_WEBHOOK_DISABLE_AFTER_SECONDS", 3 * 86400)
+
+# --- Request bodies ---------------------------------------------------------------------------
+# API bodies above this size are answered 413 (see vectis/api/body.py).
+VECTIS_MAX_BODY_BYTES = env_int("VECTIS_MAX_BODY_BYTES", 2_621_440)
+DATA_UPLOAD_MAX_MEMORY_SIZE = VECTIS_MAX_BODY_BYTES
+# `read`: chunked bodies are read whole (behind gunicorn); `refuse`: answered 411.
+VECTIS_CHUNKED_REQUESTS = os.environ.get("VECTIS_CHUNKED_REQUESTS", "read")
+if VECTIS_CHUNKED_REQUESTS not in {"read", "refuse"}:
+    raise ImproperlyConfigured("VECTIS_CHUNKED_REQUESTS must be read or refuse")

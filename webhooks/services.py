@@ -397,7 +397,7 @@ def classify(result: http.HttpResult) -> str:
 
 def _backoff(run_attempts: int) -> timedelta:
     base = RETRY_SCHEDULE[min(run_attempts, len(RETRY_SCHEDULE)) - 1]
-    return base * random.uniform(1 - JITTER, 1 + JITTER)
+    return base * random.uniform(1 - JITTER, 1 + JITTER)  # noqa: S311 (jitter, not a secret)
 
 
 def _record(

@@ -101,7 +101,8 @@ class _Pool:
                 self.available[pk] -= quantity
                 units -= quantity
                 taken.append((pk, quantity))
-        assert units == 0, "capacity was checked before taking"
+        if units != 0:  # capacity was checked before taking
+            raise AssertionError("took more units than the pool had")
         return taken
 
 

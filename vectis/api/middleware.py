@@ -16,6 +16,11 @@ def _new_request_id() -> str:
     return f"req_{uuid.uuid4().hex}"
 
 
+def request_id_from(incoming: str) -> str:
+    """The client's `X-Request-ID` when it is sane, else a new one."""
+    return incoming if _CLIENT_ID_OK.match(incoming) else _new_request_id()
+
+
 class RequestIdMiddleware:
     """Echo a sane client `X-Request-ID` or mint one; JSON-ify bare error responses of the API."""
 
@@ -23,8 +28,7 @@ class RequestIdMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        incoming = request.headers.get("X-Request-ID", "")
-        request.request_id = incoming if _CLIENT_ID_OK.match(incoming) else _new_request_id()
+        request.request_id = request_id_from(request.headers.get("X-Request-ID", ""))
         response = self.get_response(request)
         if (
             response.status_code >= 400
@@ -52,10 +56,16 @@ _STATUS_CODES = {
     404: ("not_found", "Not found."),
     405: ("method_not_allowed", "Method not allowed."),
     406: ("not_acceptable", "The requested response format is not available."),
+    408: ("request_timeout", "The request was not received in time."),
+    411: ("length_required", "Send the request body with a Content-Length header."),
     413: ("payload_too_large", "The request body is too large."),
+    414: ("uri_too_long", "The request URL is too long."),
     415: ("unsupported_media_type", "Unsupported media type."),
+    417: ("expectation_failed", "The Expect header cannot be met."),
     429: ("rate_limited", "Too many requests."),
+    431: ("headers_too_large", "The request headers are too large."),
     500: ("internal_error", "An internal error occurred. It has been logged."),
+    501: ("not_implemented", "The server does not support this request."),
     503: ("service_unavailable", "The service is temporarily unavailable."),
 }
 
