@@ -34,6 +34,10 @@ class Order(TimestampedModel):
     total = models.DecimalField(**MONEY, default=0)
     payment = models.JSONField(default=dict, blank=True)
     priority = models.IntegerField(default=0, help_text="Higher is allocated first.")
+    # Set in the transaction that asks for an allocation (intake, release, item change) and
+    # cleared by the allocation: a row still set after a while is work the broker lost, which
+    # the allocation sweep picks up.
+    allocation_due_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -46,6 +50,11 @@ class Order(TimestampedModel):
             models.Index(fields=["account", "status"], name="order_acct_status"),
             models.Index(fields=["account", "created_at"], name="order_acct_created"),
             models.Index(fields=["account", "updated_at"], name="order_acct_updated"),
+            models.Index(
+                fields=["allocation_due_at"],
+                condition=Q(allocation_due_at__isnull=False),
+                name="order_allocation_due",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,23 +1,24 @@
 """Celery tasks: take ids, call a service, safe to run twice."""
 
-from celery import shared_task
+from datetime import timedelta
 
-from orders import constants, services
-from orders.models import Order
-from vectis.errors import Conflict
+from celery import shared_task
+from django.conf import settings
+
+from orders import services
 
 
 @shared_task(name="orders.allocate_order")
 def allocate_order(order_id: int) -> str:
     """Auto-allocation after intake; a no-op for orders already allocated, held or closed."""
-    order = Order.objects.filter(pk=order_id).first()
-    if order is None or order.status not in constants.ALLOCATABLE:
-        return "skipped"
-    try:
-        services.order_allocate(order=order, actor="system:auto_allocate")
-    except Conflict:  # held or cancelled meanwhile
-        return "skipped"
-    return "done"
+    return services.allocate_requested(order_id)
+
+
+@shared_task(name="orders.allocate_due")
+def allocate_due() -> int:
+    """The sweep: allocations asked for whose task never ran (lost while the broker was down)."""
+    older = timedelta(seconds=settings.VECTIS_ALLOCATION_SWEEP_GRACE_SECONDS)
+    return len(services.allocate_due(older_than=older))
 
 
 @shared_task(name="orders.allocate_backorders")

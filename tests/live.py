@@ -126,10 +126,11 @@ class LiveServer:
 
 
 def _ready(port: int) -> bool:
+    """The server answers HTTP (whatever it says of its dependencies, which may be down)."""
     try:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
         conn.request("GET", "/healthz")
-        return conn.getresponse().status < 500
+        return conn.getresponse().status > 0
     except OSError:
         return False
 

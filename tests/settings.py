@@ -7,5 +7,8 @@ from vectis.settings import *  # noqa: F403
 # Client secrets are hashed with Django's hashers; PBKDF2's cost is for production, not tests.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CELERY_TASK_ALWAYS_EAGER = True
+# Network-bound work (webhook deliveries) runs inline, so tests see it done when a call
+# returns; tests/webhooks/test_request_path.py covers the background threads of the default.
+VECTIS_BACKGROUND_INLINE = True
 # Rate-limit buckets of this run never meet those of another run on the same Redis.
 VECTIS_RATE_LIMIT_KEY_PREFIX = f"vectis-test:{uuid.uuid4().hex[:8]}:rl"

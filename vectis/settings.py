@@ -160,6 +160,49 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+# A broker that does not answer must not hold requests: fail fast, and publish nothing for a
+# few seconds after a failure (vectis/tasks.py); the sweeps queue what was skipped.
+CELERY_BROKER_CONNECTION_TIMEOUT = env_int("VECTIS_BROKER_CONNECT_TIMEOUT_SECONDS", 2)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT,
+    "socket_timeout": env_int("VECTIS_BROKER_SOCKET_TIMEOUT_SECONDS", 5),
+}
+VECTIS_BROKER_BACKOFF_SECONDS = env_int("VECTIS_BROKER_BACKOFF_SECONDS", 5)
+# Threads running network-bound work (webhook deliveries) when tasks run in-process.
+VECTIS_BACKGROUND_THREADS = env_int("VECTIS_BACKGROUND_THREADS", 2)
+# Tests run that work inline instead, so it is done when the call returns.
+VECTIS_BACKGROUND_INLINE = False
+
+
+def _every(name: str, default: int) -> float:
+    return float(env_int(name, default))
+
+
+# Allocations asked for (intake, release, item changes) whose task has not run after
+# VECTIS_ALLOCATION_SWEEP_GRACE_SECONDS are made by a sweep (a task lost while the broker was
+# down, say).
+VECTIS_ALLOCATION_SWEEP_GRACE_SECONDS = env_int("VECTIS_ALLOCATION_SWEEP_GRACE_SECONDS", 30)
+CELERY_BEAT_SCHEDULE = {
+    "webhooks-sweep": {
+        "task": "webhooks.sweep",
+        "schedule": _every("VECTIS_WEBHOOK_SWEEP_SECONDS", 15),
+    },
+    "inventory-expire-holds": {"task": "inventory.expire_holds", "schedule": 30.0},
+    "inventory-low-stock-sweep": {"task": "inventory.low_stock_sweep", "schedule": 60.0},
+    "orders-allocate-due": {
+        "task": "orders.allocate_due",
+        "schedule": _every("VECTIS_ALLOCATION_SWEEP_SECONDS", 30),
+    },
+    "orders-allocate-backorders": {"task": "orders.allocate_backorders", "schedule": 300.0},
+    "purge-expired-idempotency-keys": {
+        "task": "vectis.api.tasks.purge_idempotency_keys",
+        "schedule": 3600.0,
+    },
+    "purge-expired-access-tokens": {
+        "task": "vectis.accounts.tasks.purge_expired_tokens",
+        "schedule": 6 * 3600.0,
+    },
+}
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from vectis import tasks
 from vectis.accounts.models import Account
 from vectis.errors import Conflict, ValidationFailed
 from webhooks import event_types, http, signing, ssrf
@@ -111,25 +112,15 @@ def emit_many(account: Account | int, events: list[tuple[str, dict]]) -> list[Ev
 def _enqueue_fan_out_many(event_ids: list[int]) -> None:
     from webhooks.tasks import fan_out_events
 
+    # Not queued (broker down): the sweep fans the events out.
     for start in range(0, len(event_ids), FANOUT_CHUNK):
-        chunk = event_ids[start : start + FANOUT_CHUNK]
-        try:
-            fan_out_events.delay(chunk)
-        except Exception as exc:
-            logger.warning(
-                "fan-out of %d events not queued (%s); the sweep will pick them up", len(chunk), exc
-            )
+        tasks.enqueue(fan_out_events, (event_ids[start : start + FANOUT_CHUNK],))
 
 
 def _enqueue_fan_out(event_id: int) -> None:
     from webhooks.tasks import fan_out_event
 
-    try:
-        fan_out_event.delay(event_id)
-    except Exception as exc:  # broker unreachable: the sweep fans it out later
-        logger.warning(
-            "fan-out of event %s not queued (%s); the sweep will pick it up", event_id, exc
-        )
+    tasks.enqueue(fan_out_event, (event_id,))  # not queued: the sweep fans it out
 
 
 def fan_out(event_id: int) -> list[int]:
@@ -213,10 +204,9 @@ def _enqueue_attempts(pairs: list[tuple[int, int]], countdown: float | None = No
     from webhooks.tasks import deliver
 
     for delivery_id, attempt in pairs:
-        try:
-            deliver.apply_async((delivery_id, attempt), countdown=countdown)
-        except Exception as exc:
-            logger.warning("delivery %s not queued (%s); the sweep will retry", delivery_id, exc)
+        # A network call: never in a request, also in-process (background=True). Not queued
+        # (broker down): the sweep queues the attempt when it is due.
+        tasks.enqueue(deliver, (delivery_id, attempt), countdown=countdown, background=True)
 
 
 # --- endpoints --------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import F
 
 from inventory.models import Reservation, StockLevel
+from vectis import tasks
 from vectis.errors import ConflictRetry
 from warehouses.models import Location
 
@@ -130,16 +131,11 @@ def after_commit_changed(pairs: Iterable[tuple[int, int]], *, arrived: bool = Fa
     def enqueue():
         from inventory.tasks import evaluate_low_stock
 
-        try:
-            evaluate_low_stock.delay([list(pair) for pair in pairs])
-        except Exception as exc:  # broker down: the periodic low-stock sweep catches up
-            logger.warning("low-stock check for %d pairs not queued (%s)", len(pairs), exc)
+        # Not queued (broker down): the periodic low-stock and backorder sweeps catch up.
+        tasks.enqueue(evaluate_low_stock, ([list(pair) for pair in pairs],))
         if arrived:
             from orders.tasks import allocate_backorders
 
-            try:
-                allocate_backorders.delay(sorted({product for product, _ in pairs}))
-            except Exception as exc:  # broker down: the periodic backorder sweep catches up
-                logger.warning("backorder allocation not queued (%s)", exc)
+            tasks.enqueue(allocate_backorders, (sorted({product for product, _ in pairs}),))
 
     transaction.on_commit(enqueue)

@@ -3,6 +3,8 @@
 from orders.services.allocation import (
     AllocationResult,
     allocate_backorders,
+    allocate_due,
+    allocate_requested,
     order_allocate,
     order_deallocate,
 )
@@ -21,6 +23,8 @@ from orders.services.shipping import order_ship, package_ship, package_track, pa
 __all__ = [
     "AllocationResult",
     "allocate_backorders",
+    "allocate_due",
+    "allocate_requested",
     "order_allocate",
     "order_cancel",
     "order_create",

@@ -5,9 +5,11 @@ Lock order: the order row first, then (inside inventory.services) stock levels i
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.db.models import F
+from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from catalog.models import KitComponent
@@ -21,7 +23,7 @@ from orders.representation import order_data
 from orders.services.history import derived_status, lock, record, set_status
 from orders.services.packages import sync_pending_packages
 from vectis.db_retry import atomic_with_retry
-from vectis.errors import ValidationFailed
+from vectis.errors import Conflict, ValidationFailed
 from warehouses.models import Warehouse
 from webhooks import services as webhooks
 
@@ -100,6 +102,10 @@ def order_allocate(
     locked = lock(order)
     if locked.status == constants.ON_HOLD:
         raise OrderOnHold(field="status")
+    if locked.allocation_due_at is not None:
+        # Whatever the outcome, the allocation that was asked for has now run.
+        Order.objects.filter(pk=locked.pk).update(allocation_due_at=None)
+        locked.allocation_due_at = None
     if locked.status not in constants.ALLOCATABLE:
         raise InvalidStatusTransition(
             f"An order in status {locked.status} cannot be allocated.",
@@ -237,6 +243,42 @@ BACKORDER_STATUSES = (
     constants.PARTIALLY_ALLOCATED,
     constants.PARTIALLY_SHIPPED,
 )
+
+
+def allocate_requested(order_id: int, *, actor: str = "system:auto_allocate") -> str:
+    """Run the allocation an order asked for (after intake, release, item changes): "done", or
+    "skipped" when the order can no longer be allocated (held, cancelled, shipped meanwhile),
+    which also drops the request."""
+    order = Order.objects.filter(pk=order_id).first()
+    if order is None:
+        return "skipped"
+    if order.status in constants.ALLOCATABLE:
+        try:
+            order_allocate(order=order, actor=actor)
+            return "done"
+        except Conflict:  # held or cancelled meanwhile
+            pass
+    # Only the request that was read: one made since (a release, say) stays.
+    Order.objects.filter(pk=order_id, allocation_due_at=order.allocation_due_at).exclude(
+        allocation_due_at=None
+    ).update(allocation_due_at=None)
+    return "skipped"
+
+
+def allocate_due(*, older_than: timedelta, limit: int = 500, dry_run: bool = False) -> list[str]:
+    """Allocate orders whose requested allocation has not run for `older_than` (its task was
+    lost, say while the broker was down), oldest request first, each in its own transaction.
+    Returns the public ids of the orders handled (or that would be, with `dry_run`)."""
+    cutoff = timezone.now() - older_than
+    due = list(
+        Order.objects.filter(allocation_due_at__lte=cutoff)
+        .order_by("allocation_due_at", "pk")
+        .values_list("pk", "public_id")[:limit]
+    )
+    if not dry_run:
+        for order_id, _ in due:
+            allocate_requested(order_id)
+    return [public_id for _, public_id in due]
 
 
 def allocate_backorders(*, product_ids=None, limit: int = 500) -> int:

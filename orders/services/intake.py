@@ -4,6 +4,7 @@ import logging
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from catalog.models import Product
 from catalog.selectors import resolve_skus
@@ -12,6 +13,7 @@ from orders.exceptions import DuplicateOrder, FieldLocked
 from orders.models import Order, OrderLine
 from orders.representation import order_data
 from orders.services.history import lock, record, set_status
+from vectis import tasks
 from vectis.accounts.models import Account
 from vectis.db_retry import atomic_with_retry
 from vectis.errors import ValidationFailed
@@ -99,6 +101,9 @@ def order_create(*, account: Account, data: dict, actor: str = "") -> Order:
         "subtotal": subtotal,
         "total": total,
     }
+    auto = account.auto_allocate and not data.get("hold")
+    if auto:
+        values["allocation_due_at"] = timezone.now()
     try:
         with transaction.atomic():
             order = Order.objects.create(account=account, **values)
@@ -142,19 +147,25 @@ def order_create(*, account: Account, data: dict, actor: str = "") -> Order:
             field="external_id",
             extra={"order_id": existing.public_id},
         ) from exc
-    if account.auto_allocate and order.status == constants.PENDING:
+    if auto:
         transaction.on_commit(lambda: enqueue_allocation([order.pk]))
     return order
+
+
+def request_allocation(order: Order) -> None:
+    """Ask for the order to be allocated after the current transaction commits. The request
+    is recorded on the order itself, so a task the broker lost is found by the sweep."""
+    order.allocation_due_at = timezone.now()
+    Order.objects.filter(pk=order.pk).update(allocation_due_at=order.allocation_due_at)
+    transaction.on_commit(lambda: enqueue_allocation([order.pk]))
 
 
 def enqueue_allocation(order_ids: list[int]) -> None:
     from orders.tasks import allocate_order
 
     for order_id in order_ids:
-        try:
-            allocate_order.delay(order_id)
-        except Exception as exc:  # broker down: the order stays pending; allocate by API
-            logger.warning("allocation of order %s not queued (%s)", order_id, exc)
+        # Not queued (broker down): the allocation sweep picks the order up.
+        tasks.enqueue(allocate_order, (order_id,))
 
 
 # --- update ---------------------------------------------------------------------------------------
@@ -200,7 +211,7 @@ def order_update(*, order: Order, data: dict, actor: str = "") -> list[str]:
         record(locked, "note_added", data={"notes": locked.notes}, actor=actor)
     webhooks.emit(locked.account_id, "order.updated", {**order_data(locked), "changed": changed})
     if "items" in changed and locked.account.auto_allocate:
-        transaction.on_commit(lambda: enqueue_allocation([locked.pk]))
+        request_allocation(locked)
     return changed
 
 

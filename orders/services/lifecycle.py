@@ -4,7 +4,6 @@ stock levels (inside inventory.services), and writes the order's history."""
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -74,9 +73,9 @@ def _unallocated_status(order: Order) -> str:
 
 def _allocate_later(order: Order, status: str) -> None:
     if status in (constants.PENDING, constants.BACKORDERED) and order.account.auto_allocate:
-        from orders.services.intake import enqueue_allocation
+        from orders.services.intake import request_allocation
 
-        transaction.on_commit(lambda: enqueue_allocation([order.pk]))
+        request_allocation(order)
 
 
 # --- hold -----------------------------------------------------------------------------------------
