@@ -5,6 +5,7 @@ They run against the test database (so tests using them need
 `django_db(transaction=True)` on PostgreSQL) and only ever listen on 127.0.0.1.
 """
 
+import contextlib
 import http.client
 import os
 import shutil
@@ -17,6 +18,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+from django.conf import settings
 from django.db import connection
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -52,7 +54,9 @@ def server_env(**overrides: str) -> dict[str, str]:
             "VECTIS_ENV": "development",
             "VECTIS_WEBHOOK_ALLOW_HTTP": "true",
             "VECTIS_WEBHOOK_ALLOW_PRIVATE": "true",
-            "SECRET_KEY": "test-" + "k" * 60,
+            # The same keys as this process, so both read what the other encrypted.
+            "SECRET_KEY": settings.SECRET_KEY,
+            "VECTIS_ENCRYPTION_KEYS": ",".join(settings.VECTIS_ENCRYPTION_KEYS),
             "PYTHONUNBUFFERED": "1",
         }
     )
@@ -67,8 +71,14 @@ class Process:
         self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115 (closed in stop)
             prefix=f"vectis-{name}-", suffix=".log", delete=False
         )
+        # Its own process group, so a kill reaches the children (Celery's pool) too.
         self.proc = subprocess.Popen(
-            args, cwd=BASE_DIR, env=env, stdout=self.log, stderr=subprocess.STDOUT
+            args,
+            cwd=BASE_DIR,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
 
     def output(self) -> str:
@@ -78,19 +88,22 @@ class Process:
     def alive(self) -> bool:
         return self.proc.poll() is None
 
-    def kill(self, sig=signal.SIGKILL) -> None:
-        if self.alive():
-            self.proc.send_signal(sig)
-            self.proc.wait(timeout=20)
+    def kill(self) -> None:
+        """SIGKILL to the whole process group: nothing gets to clean up."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=20)
 
     def stop(self) -> None:
         if self.alive():
             self.proc.terminate()
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
+        # Whatever is left of the group (pool children) goes too.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.proc.wait(timeout=10)
         self.log.close()
 
 

@@ -26,6 +26,23 @@ class PublicIdField(models.CharField):
         return name, path, args, kwargs
 
 
+class EncryptedTextField(models.TextField):
+    """Text encrypted at rest (vectis.crypto); reads give the plaintext back."""
+
+    def from_db_value(self, value, expression, connection):
+        from vectis import crypto
+
+        return crypto.decrypt(value) if value else value
+
+    def get_prep_value(self, value):
+        from vectis import crypto
+
+        value = super().get_prep_value(value)
+        if not value or crypto.is_encrypted(value):
+            return value
+        return crypto.encrypt(value)
+
+
 class TimestampedModel(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)

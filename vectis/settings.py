@@ -327,6 +327,13 @@ VECTIS_WEBHOOK_ALLOW_HTTP = env_bool("VECTIS_WEBHOOK_ALLOW_HTTP", False)
 VECTIS_WEBHOOK_ALLOW_PRIVATE = env_bool("VECTIS_WEBHOOK_ALLOW_PRIVATE", False)
 VECTIS_WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("VECTIS_WEBHOOK_TIMEOUT_SECONDS", "10"))
 VECTIS_WEBHOOK_DISABLE_AFTER_SECONDS = env_int("VECTIS_WEBHOOK_DISABLE_AFTER_SECONDS", 3 * 86400)
+# A claimed attempt not finished after the timeout plus this grace counts as interrupted (its
+# worker died); the sweep records it so and retries.
+VECTIS_WEBHOOK_CLAIM_GRACE_SECONDS = env_int("VECTIS_WEBHOOK_CLAIM_GRACE_SECONDS", 30)
+
+# --- Encryption at rest (webhook signing secrets) ----------------------------------------------
+# Comma-separated Fernet keys; the first encrypts, all decrypt (see vectis/crypto.py).
+VECTIS_ENCRYPTION_KEYS = env_list("VECTIS_ENCRYPTION_KEYS", "")
 
 # --- Request bodies ---------------------------------------------------------------------------
 # API bodies above this size are answered 413 (see vectis/api/body.py).

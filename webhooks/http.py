@@ -1,7 +1,18 @@
-"""One webhook POST, to an address checked by the SSRF guard, never following redirects."""
+"""One webhook POST, to an address checked by the SSRF guard, never following redirects.
+
+The host name is resolved once, every address is checked, and the connection goes to exactly
+a checked address (TLS SNI, certificate check and `Host` keep the name), so a DNS answer that
+changes between check and connect (DNS rebinding) is never used. The connected peer is checked
+again before anything is sent.
+
+Failures are recorded in coarse categories only (`dns`, `refused`, `timeout`, `tls`,
+`http_status`) with fixed messages, so the delivery log cannot be used to map networks or
+ports (no addresses, no errno texts).
+"""
 
 import contextlib
 import http.client
+import ipaddress
 import socket
 import ssl
 import threading
@@ -17,6 +28,14 @@ RESPONSE_KEEP_BYTES = 2048
 # getaddrinfo has no timeout of its own; resolving in a small pool lets the deadline hold.
 _DNS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="webhook-dns")
 
+DNS = "dns"
+REFUSED = "refused"
+TIMEOUT = "timeout"
+TLS = "tls"
+HTTP_STATUS = "http_status"
+INTERNAL = "internal"
+CATEGORIES = (DNS, REFUSED, TIMEOUT, TLS, HTTP_STATUS, INTERNAL)
+
 
 @dataclass(frozen=True)
 class HttpResult:
@@ -24,15 +43,34 @@ class HttpResult:
     body: str
     error: str
     duration_ms: int
+    category: str = ""
+    # True when trying again cannot help (the target is not allowed): no retries.
+    final: bool = False
 
 
 class _PinnedMixin:
-    """Connect to a pre-checked IP while keeping the hostname for Host and TLS (SNI, cert)."""
+    """Connect to a pre-checked IP while keeping the hostname for Host and TLS (SNI, cert).
 
-    pinned_ip: str
+    `http.client.HTTPConnection.__init__` stores `socket.create_connection` as the instance
+    attribute `_create_connection`, which would resolve the name again; it is replaced here,
+    after that __init__, on the instance itself.
+    """
 
-    def _create_connection(self, address, timeout, source_address=None):
-        return socket.create_connection((self.pinned_ip, address[1]), timeout, source_address)
+    def __init__(self, *args, pinned_ip: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.pinned_ip = pinned_ip
+        self._create_connection = self._connect_pinned
+
+    def _connect_pinned(self, address, timeout, source_address=None):
+        sock = socket.create_connection((self.pinned_ip, address[1]), timeout, source_address)
+        try:
+            peer = ipaddress.ip_address(sock.getpeername()[0].split("%")[0])
+            if peer != ipaddress.ip_address(self.pinned_ip) or not ssrf.address_allowed(peer):
+                raise ssrf.UnsafeURL("The connected address is not the checked one.")
+        except BaseException:
+            sock.close()
+            raise
+        return sock
 
 
 class PinnedHTTPConnection(_PinnedMixin, http.client.HTTPConnection):
@@ -51,38 +89,46 @@ def post(url: str, body: bytes, headers: dict[str, str], *, timeout: float) -> H
     """
     started = time.monotonic()
 
-    def done(status=None, text="", error="") -> HttpResult:
-        return HttpResult(status, text, error[:500], int((time.monotonic() - started) * 1000))
+    def done(status=None, text="", category="", error="", final=False) -> HttpResult:
+        if category and not error:
+            error = f"{category}: {MESSAGES[category]}"
+        elapsed = int((time.monotonic() - started) * 1000)
+        return HttpResult(status, text, error[:500], elapsed, category, final)
 
     def left() -> float:
         return timeout - (time.monotonic() - started)
 
     parts = urlsplit(url)
     if parts.scheme not in ssrf.allowed_schemes():
-        return done(error=f"refused: {parts.scheme} URLs are not allowed")
+        return done(
+            category=REFUSED, error=f"refused: {parts.scheme} URLs are not allowed", final=True
+        )
     https = parts.scheme == "https"
     port = parts.port or (443 if https else 80)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     try:
         addresses = _DNS.submit(ssrf.resolve, parts.hostname, port).result(timeout=max(left(), 0))
-    except ssrf.UnsafeURL as exc:
-        return done(error=f"refused: {exc.message}")
+    except ssrf.UnsafeURL:
+        return done(category=REFUSED, error=BLOCKED, final=True)
     except FutureTimeout:
-        return done(error=f"timeout after {timeout:g}s (dns)")
-    except (OSError, UnicodeError, ValueError) as exc:
-        return done(error=f"dns: {exc}")
+        return done(category=TIMEOUT)
+    except (OSError, UnicodeError, ValueError):
+        return done(category=DNS)
 
-    last_error = "no address"
+    outcome = done(category=REFUSED)
     for ip in addresses[:3]:
         if left() <= 0:
-            return done(error=f"timeout after {timeout:g}s")
+            return done(category=TIMEOUT)
         if https:
             conn = PinnedHTTPSConnection(
-                parts.hostname, port, timeout=left(), context=ssl.create_default_context()
+                parts.hostname,
+                port,
+                timeout=left(),
+                context=ssl.create_default_context(),
+                pinned_ip=ip,
             )
         else:
-            conn = PinnedHTTPConnection(parts.hostname, port, timeout=left())
-        conn.pinned_ip = ip
+            conn = PinnedHTTPConnection(parts.hostname, port, timeout=left(), pinned_ip=ip)
         watchdog = None
         expired = threading.Event()
         try:
@@ -93,20 +139,36 @@ def post(url: str, body: bytes, headers: dict[str, str], *, timeout: float) -> H
             conn.request("POST", path, body=body, headers=headers)
             response = conn.getresponse()
             kept = _read_limited(response)
-            return done(response.status, kept.decode("utf-8", errors="replace"))
+            text = kept.decode("utf-8", errors="replace")
+            if 200 <= response.status < 300:
+                return done(response.status, text)
+            return done(response.status, text, HTTP_STATUS, f"http_status: {response.status}")
+        except ssrf.UnsafeURL:
+            return done(category=REFUSED, error=BLOCKED, final=True)
         except TimeoutError:
-            return done(error=f"timeout after {timeout:g}s")
-        except ssl.SSLError as exc:
-            return done(error=f"tls: {exc}")
-        except (ConnectionError, OSError, http.client.HTTPException) as exc:
+            return done(category=TIMEOUT)
+        except ssl.SSLError:
+            return done(category=TLS)
+        except (ConnectionError, OSError, http.client.HTTPException):
             if expired.is_set():
-                return done(error=f"timeout after {timeout:g}s")
-            last_error = f"connection: {exc.__class__.__name__}: {exc}"
+                return done(category=TIMEOUT)
+            outcome = done(category=REFUSED)
         finally:
             if watchdog is not None:
                 watchdog.cancel()
             conn.close()
-    return done(error=last_error)
+    return outcome
+
+
+MESSAGES = {
+    DNS: "the host name could not be resolved",
+    REFUSED: "no connection could be made to the receiver",
+    TIMEOUT: "no complete answer within the time limit",
+    TLS: "the TLS handshake or the certificate check failed",
+    HTTP_STATUS: "the receiver answered with a non-2xx status",
+    INTERNAL: "the attempt failed inside Vectis",
+}
+BLOCKED = "refused: the target address is not allowed"
 
 
 def _cut(conn, expired: threading.Event) -> None:

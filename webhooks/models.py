@@ -1,7 +1,7 @@
 from django.db import models
 from django.db.models import Q
 
-from vectis.db import PublicIdField, TimestampedModel
+from vectis.db import EncryptedTextField, PublicIdField, TimestampedModel
 
 
 class Event(models.Model):
@@ -39,7 +39,8 @@ class WebhookEndpoint(TimestampedModel):
     events = models.JSONField(default=list, help_text='Event types, or ["*"] for all.')
     description = models.CharField(max_length=500, blank=True)
     active = models.BooleanField(default=True)
-    secret = models.CharField(max_length=100)
+    # The signing secret, encrypted at rest (see vectis/crypto.py).
+    secret = EncryptedTextField()
     secret_rotated_at = models.DateTimeField(null=True, blank=True)
     disabled_reason = models.CharField(max_length=500, blank=True)
     disabled_at = models.DateTimeField(null=True, blank=True)
@@ -111,13 +112,22 @@ class Delivery(models.Model):
 
 
 class DeliveryAttempt(models.Model):
+    """One POST to a receiver. Written before the request is sent (in flight), completed after;
+    an attempt whose worker died stays in the log as `interrupted` (it may have arrived)."""
+
+    IN_FLIGHT = "in_flight"
+    INTERRUPTED = "interrupted"
+
     delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="attempts")
     number = models.PositiveIntegerField()
     attempted_at = models.DateTimeField()
     status_code = models.PositiveSmallIntegerField(null=True, blank=True)
-    duration_ms = models.PositiveIntegerField()
+    duration_ms = models.PositiveIntegerField(default=0)
+    # "" (success), in_flight, interrupted, or a failure category of webhooks.http.
+    category = models.CharField(max_length=16, blank=True, default=IN_FLIGHT)
     error = models.CharField(max_length=500, blank=True)
     response_body = models.TextField(blank=True)  # first 2 kB
+    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["number"]

@@ -46,8 +46,10 @@ RETRY_SCHEDULE = [
 ]
 MAX_ATTEMPTS = len(RETRY_SCHEDULE) + 1
 JITTER = 0.2  # ±20 %
-# A claimed attempt whose worker died is retried once this has passed.
-CLAIM_GRACE = timedelta(seconds=30)
+INTERRUPTED = (
+    "interrupted: the worker stopped before the outcome was recorded; the receiver may have "
+    "received this attempt"
+)
 # Deliveries are (re)queued by the sweep at most this often.
 REQUEUE_AFTER = timedelta(minutes=5)
 # Retries this soon are queued with a countdown; later ones are left to the sweep.
@@ -315,9 +317,30 @@ def request_body(event: Event) -> bytes:
     return json.dumps(payload, separators=(",", ":"), cls=DjangoJSONEncoder).encode()
 
 
-def _claim(delivery_id: int, attempt: int, now: datetime) -> bool:
-    """Take attempt number `attempt` of a due delivery; exactly one caller can."""
-    lease = timedelta(seconds=settings.VECTIS_WEBHOOK_TIMEOUT_SECONDS) + CLAIM_GRACE
+def _lease() -> timedelta:
+    """How long a claimed attempt may take before the sweep counts its worker as dead."""
+    return timedelta(
+        seconds=settings.VECTIS_WEBHOOK_TIMEOUT_SECONDS
+        + settings.VECTIS_WEBHOOK_CLAIM_GRACE_SECONDS
+    )
+
+
+def _claim(delivery_id: int, attempt: int, now: datetime) -> DeliveryAttempt | None:
+    """Take attempt number `attempt` of a due delivery (exactly one caller can) and write it
+    to the log as in flight, in one transaction: an attempt that reaches the receiver is in
+    the log even if this worker dies before it hears back."""
+    with transaction.atomic():
+        if not _take(delivery_id, attempt, now):
+            return None
+        # A row left in flight by an earlier worker that died with this number cannot exist:
+        # the claim moved attempt_count to `attempt` just now.
+        return DeliveryAttempt.objects.create(
+            delivery_id=delivery_id, number=attempt, attempted_at=now
+        )
+
+
+def _take(delivery_id: int, attempt: int, now: datetime) -> bool:
+    lease = _lease()
     return bool(
         Delivery.objects.filter(
             pk=delivery_id,
@@ -342,7 +365,8 @@ def attempt_delivery(delivery_id: int, attempt: int) -> DeliveryAttempt | None:
     No transaction is open during the HTTP request.
     """
     now = timezone.now()
-    if not _claim(delivery_id, attempt, now):
+    record = _claim(delivery_id, attempt, now)
+    if record is None:
         return None
     delivery = Delivery.objects.select_related("event", "endpoint").get(pk=delivery_id)
     try:
@@ -351,14 +375,19 @@ def attempt_delivery(delivery_id: int, attempt: int) -> DeliveryAttempt | None:
         # Whatever went wrong, the claimed attempt is recorded, so the retry schedule and its
         # limit still apply (an unrecorded claim would be retried for ever).
         logger.exception("webhook delivery %s attempt %s failed", delivery.public_id, attempt)
-        result = http.HttpResult(None, "", f"internal error: {exc.__class__.__name__}", 0)
-    return _record(delivery, attempt, now, result, outcome=classify(result))
+        result = http.HttpResult(
+            None, "", f"internal error: {exc.__class__.__name__}", 0, http.INTERNAL
+        )
+    return _record(delivery, record, result, outcome=classify(result))
+
+
+ENDPOINT_DISABLED = "refused: endpoint disabled"
 
 
 def _send(delivery: Delivery, now: datetime) -> http.HttpResult:
     endpoint = delivery.endpoint
     if not endpoint.active:
-        return http.HttpResult(None, "", "refused: endpoint disabled", 0)
+        return http.HttpResult(None, "", ENDPOINT_DISABLED, 0, http.REFUSED, final=True)
     body = request_body(delivery.event)
     headers = signing.headers(
         secret=endpoint.secret,
@@ -375,7 +404,7 @@ def classify(result: http.HttpResult) -> str:
     """success · retry (timeouts, connection errors, 429, 5xx) · gone (410) · final (rest)."""
     code = result.status_code
     if code is None:
-        return "final" if result.error.startswith("refused") else "retry"
+        return "final" if result.final else "retry"
     if 200 <= code < 300:
         return "success"
     if code == 410:
@@ -391,9 +420,10 @@ def _backoff(run_attempts: int) -> timedelta:
 
 
 def _record(
-    delivery: Delivery, attempt: int, started: datetime, result: http.HttpResult, *, outcome: str
+    delivery: Delivery, record: DeliveryAttempt, result: http.HttpResult, *, outcome: str
 ) -> DeliveryAttempt:
     now = timezone.now()
+    attempt = record.number
     run_attempts = delivery.run_attempts
     retry_at = None
     if outcome == "success":
@@ -410,15 +440,22 @@ def _record(
         and retry_at - now <= COUNTDOWN_MAX
         and not current_app.conf.task_always_eager
     )
+    record.status_code = result.status_code
+    record.duration_ms = result.duration_ms
+    record.category = result.category
+    record.error = _text(result.error)
+    record.response_body = _text(result.body[: http.RESPONSE_KEEP_BYTES])
+    record.finished_at = now
     with transaction.atomic():
-        record = DeliveryAttempt.objects.create(
-            delivery=delivery,
-            number=attempt,
-            attempted_at=started,
-            status_code=result.status_code,
-            duration_ms=result.duration_ms,
-            error=_text(result.error),
-            response_body=_text(result.body[: http.RESPONSE_KEEP_BYTES]),
+        record.save(
+            update_fields=[
+                "status_code",
+                "duration_ms",
+                "category",
+                "error",
+                "response_body",
+                "finished_at",
+            ]
         )
         Delivery.objects.filter(pk=delivery.pk, attempt_count=attempt).update(
             status=status,
@@ -446,7 +483,7 @@ def _update_endpoint_health(endpoint_id: int, outcome: str, result, now: datetim
     if outcome == "success":
         endpoints.filter(failing_since__isnull=False).update(failing_since=None)
         return
-    if result.error == "refused: endpoint disabled":
+    if result.error == ENDPOINT_DISABLED:
         return
     # A failure after a quiet spell (no failure for longer than the longest retry gap) starts
     # a new failing run, so one old failure does not count towards disabling.
@@ -580,14 +617,22 @@ def sweep(*, batch: int = 500) -> SweepResult:
     for start in range(0, len(stale_events), FANOUT_CHUNK):
         fan_out_many(stale_events[start : start + FANOUT_CHUNK])
 
+    # Attempts whose worker died (no attempt outlives its lease: the HTTP call has a hard
+    # deadline): recorded as interrupted, not lost.
+    DeliveryAttempt.objects.filter(
+        finished_at__isnull=True, attempted_at__lt=now - _lease()
+    ).update(category=DeliveryAttempt.INTERRUPTED, error=INTERRUPTED, finished_at=now)
     # A last attempt whose worker died leaves the delivery pending with no attempts left.
     Delivery.objects.filter(
         status=Delivery.PENDING, run_attempts__gte=MAX_ATTEMPTS, claimed_until__lt=now
-    ).update(status=Delivery.FAILED, completed_at=now, claimed_until=None)
+    ).update(status=Delivery.FAILED, completed_at=now, claimed_until=None, last_error=INTERRUPTED)
 
     due = Delivery.objects.filter(status=Delivery.PENDING, next_attempt_at__lte=now).filter(
         Q(claimed_until__isnull=True) | Q(claimed_until__lt=now),
-        Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=now - REQUEUE_AFTER),
+        # Queued a while ago and not run, or run by a worker that died (its task is gone).
+        Q(enqueued_at__isnull=True)
+        | Q(enqueued_at__lt=now - REQUEUE_AFTER)
+        | Q(claimed_until__lt=now),
     )
     pairs = list(due.order_by("next_attempt_at").values_list("pk", "attempt_count")[: batch * 2])
     Delivery.objects.filter(pk__in=[pk for pk, _ in pairs]).update(enqueued_at=now)

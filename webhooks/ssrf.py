@@ -1,9 +1,10 @@
 """Keep webhook deliveries away from internal networks.
 
-A URL is checked when it is registered and again at every delivery, against the addresses the
-host resolves to at that moment; the connection is then made to exactly the address that was
-checked (no second DNS lookup, so DNS rebinding cannot slip in), and redirects are never
-followed.
+A URL is checked when it is registered (its shape, literal addresses and local names: no DNS
+lookup, which would be a network call in the request) and again at every delivery, against
+the addresses the host resolves to at that moment; the connection is then made to exactly the
+address that was checked (no second DNS lookup, so DNS rebinding cannot slip in; see
+webhooks/http.py), and redirects are never followed.
 """
 
 import ipaddress
@@ -64,6 +65,10 @@ def is_public(ip: IPAddress) -> bool:
     )
 
 
+def address_allowed(ip: IPAddress) -> bool:
+    return _allow_private() or is_public(ip)
+
+
 def allowed_schemes() -> set[str]:
     return {"https", "http"} if settings.VECTIS_WEBHOOK_ALLOW_HTTP else {"https"}
 
@@ -76,7 +81,7 @@ def validate_url(url: str, *, field: str = "url") -> str:
     """Check scheme, shape and target of a webhook URL at registration time."""
     try:
         parts = urlsplit(url)
-        port = parts.port
+        parts.port  # noqa: B018 (raises ValueError for a port that is not a number or too large)
     except ValueError as exc:
         raise UnsafeURL(f"Invalid URL: {exc}.", field=field) from exc
     if parts.scheme not in allowed_schemes():
@@ -88,6 +93,10 @@ def validate_url(url: str, *, field: str = "url") -> str:
         raise UnsafeURL("Credentials in webhook URLs are not allowed.", field=field)
     if parts.fragment:
         raise UnsafeURL("Webhook URLs cannot have a fragment.", field=field)
+    try:
+        host.encode("idna")
+    except UnicodeError as exc:
+        raise UnsafeURL(f"The host name is not valid: {exc}.", field=field) from exc
     if _allow_private():
         return url
     ip = literal_ip(host)
@@ -95,23 +104,20 @@ def validate_url(url: str, *, field: str = "url") -> str:
         if not is_public(ip):
             raise UnsafeURL(f"{host} is not a public address.", field=field)
         return url
-    try:
-        resolve(host, port or (443 if parts.scheme == "https" else 80))
-    except UnsafeURL as exc:
-        exc.field = field
-        raise
-    except (UnicodeError, ValueError) as exc:
-        raise UnsafeURL(f"The host name is not valid: {exc}.", field=field) from exc
-    except OSError:
-        # Not resolvable now: allowed, and checked again at every delivery.
-        pass
+    if _is_local_name(host):
+        raise UnsafeURL(f"{host} is a local name.", field=field)
+    # A name is resolved and its addresses checked at every delivery, not here.
     return url
+
+
+def _is_local_name(host: str) -> bool:
+    name = host.lower().rstrip(".")
+    return name in _BLOCKED_NAMES or name.endswith(".localhost")
 
 
 def resolve(host: str, port: int) -> list[str]:
     """Addresses to connect to for host:port; UnsafeURL if any of them is internal."""
-    name = host.lower().rstrip(".")
-    if not _allow_private() and (name in _BLOCKED_NAMES or name.endswith(".localhost")):
+    if not _allow_private() and _is_local_name(host):
         raise UnsafeURL(f"{host} is a local name.")
     ip = literal_ip(host)
     if ip is not None:

@@ -53,7 +53,6 @@ def test_orders_created_while_the_broker_is_down_are_allocated_once_it_is_back(a
                 conn.close()
         # then they are accepted but nothing allocated them
         assert Order.objects.filter(status="pending").count() == 50
-        assert Order.objects.filter(allocation_due_at__isnull=False).count() == 50
 
         # when the broker comes back with a worker and its scheduler
         redis.start()

@@ -21,16 +21,27 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     hang_seconds: float = 0.0
     trickle_seconds: float = 0.0  # pause between single bytes of the whole answer
+    # Hold the answer until this is set (or `hang_seconds` pass, as a safety net).
+    release: threading.Event | None = None
 
 
 class Receiver:
     """`replies` are used in order; when they run out, `default` answers."""
 
-    def __init__(self, *replies: Reply, default: Reply | None = None, listen: bool = True):
+    def __init__(
+        self,
+        *replies: Reply,
+        default: Reply | None = None,
+        listen: bool = True,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        ssl_context=None,
+    ):
         self.replies = deque(replies)
         self.default = default or Reply()
         self.requests: list[Received] = []
         self.connections = 0
+        self.replied = 0
         self._lock = threading.Lock()
         receiver = self
 
@@ -41,7 +52,9 @@ class Receiver:
                 with receiver._lock:
                     receiver.requests.append(Received(self.path, dict(self.headers), body))
                     reply = receiver.replies.popleft() if receiver.replies else receiver.default
-                if reply.hang_seconds:
+                if reply.release is not None:
+                    reply.release.wait(reply.hang_seconds or 30)
+                elif reply.hang_seconds:
                     time.sleep(reply.hang_seconds)
                 if reply.trickle_seconds:
                     raw = f"HTTP/1.1 {reply.status} OK\r\nContent-Length: 2\r\n\r\nok".encode()
@@ -53,6 +66,8 @@ class Receiver:
                     except OSError:
                         pass  # the client gave up, as it should
                     return
+                with receiver._lock:
+                    receiver.replied += 1
                 self.send_response(reply.status)
                 for name, value in reply.headers.items():
                     self.send_header(name, value)
@@ -73,9 +88,12 @@ class Receiver:
                     receiver.connections += 1
                 return True
 
-        self.server = Server(("127.0.0.1", 0), Handler, bind_and_activate=False)
+        self.server = Server((host, port), Handler, bind_and_activate=False)
         self.server.allow_reuse_address = True
         self.server.server_bind()
+        if ssl_context is not None:
+            self.server.socket = ssl_context.wrap_socket(self.server.socket, server_side=True)
+        self.host = host
         self.port = self.server.server_address[1]
         self._thread = None
         if listen:
@@ -83,7 +101,7 @@ class Receiver:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/hook"
+        return f"http://{self.host}:{self.port}/hook"
 
     def start(self) -> None:
         self.server.server_activate()

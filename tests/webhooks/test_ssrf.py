@@ -93,12 +93,11 @@ def test_internal_and_disguised_urls_are_refused_and_never_contacted(
     # given a canary listening on loopback and a client that may manage webhooks
     canary = receiver_factory()
     api = Api(make_account("Acme"), ["webhooks:manage"])
-    fake_dns["internal.example.com"] = [["127.0.0.1"]]
-    fake_dns["mixed.example.com"] = [["93.184.216.34", "10.1.2.3"]]
+    # Names that resolve to internal addresses are no longer refused here: registration makes
+    # no DNS lookup (no network call in a request); they are refused at every delivery
+    # (test_names_are_checked_at_delivery_not_at_registration).
     urls = [
         *internal_urls(canary.port),
-        f"https://internal.example.com:{canary.port}/hook",  # a name resolving to loopback
-        "https://mixed.example.com/hook",  # one public and one private answer
         f"http://93.184.216.34:{canary.port}/hook",  # plain http
         f"ftp://127.0.0.1:{canary.port}/",
         f"https://user:pass@127.0.0.1:{canary.port}/",
@@ -145,22 +144,30 @@ def test_delivery_rechecks_the_address_and_never_connects_to_loopback(
     assert canary.connections == 0
 
 
-def test_dns_rebinding_is_caught_at_delivery(
-    strict, receiver_factory, fake_dns, django_capture_on_commit_callbacks
+def test_names_are_checked_at_delivery_not_at_registration(
+    strict, receiver_factory, fake_dns, django_capture_on_commit_callbacks, monkeypatch
 ):
+    # given names that resolve to internal addresses (all of them, or one of several)
     canary = receiver_factory()
     account = make_account("Acme")
-    # a name that is public when registered and loopback when delivering
-    fake_dns["rebind.example.com"] = [["93.184.216.34"], ["127.0.0.1"]]
-    services.endpoint_create(
-        account=account,
-        data={"url": f"https://rebind.example.com:{canary.port}/hook", "events": ["*"]},
-    )
+    fake_dns["internal.example.com"] = [["127.0.0.1"]]
+    fake_dns["mixed.example.com"] = [["93.184.216.34", "10.1.2.3"]]
+    lookups = []
+    resolve = ssrf.resolve
+    monkeypatch.setattr(ssrf, "resolve", lambda *a: lookups.append(a) or resolve(*a))
+    api = Api(account, ["webhooks:manage"])
+    # when they are registered, then the request makes no DNS lookup
+    for url in (f"https://internal.example.com:{canary.port}/hook", "https://mixed.example.com/"):
+        assert api.post("/v1/webhooks", {"url": url, "events": ["*"]}).status_code == 201
+    assert lookups == []
+    # and every delivery to them is refused before connecting, as a final failure that names
+    # no address
     with django_capture_on_commit_callbacks(execute=True):
         services.emit(account, "order.created", {"id": "ord_1"})
-    delivery = Delivery.objects.get()
-    assert delivery.status == "failed"
-    assert "127.0.0.1" in delivery.last_error
+    assert len(lookups) == 2
+    for delivery in Delivery.objects.all():
+        assert delivery.status == "failed"
+        assert delivery.last_error == "refused: the target address is not allowed"
     assert canary.connections == 0
 
 

@@ -61,7 +61,24 @@ class WebhookEndpointUpdateSerializer(StrictSerializer):
 class DeliveryAttemptSerializer(serializers.ModelSerializer):
     class Meta:
         model = DeliveryAttempt
-        fields = ["number", "attempted_at", "status_code", "duration_ms", "error", "response_body"]
+        fields = [
+            "number",
+            "attempted_at",
+            "finished_at",
+            "status_code",
+            "duration_ms",
+            "category",
+            "error",
+            "response_body",
+        ]
+        extra_kwargs = {
+            "category": {
+                "help_text": "Empty for a success; `in_flight` while the attempt runs; "
+                "`interrupted` when the worker stopped before recording the outcome (the "
+                "receiver may have received it); otherwise `dns`, `refused`, `timeout`, `tls`, "
+                "`http_status` or `internal`."
+            }
+        }
 
 
 class DeliverySerializer(serializers.ModelSerializer):
