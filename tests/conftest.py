@@ -1,4 +1,5 @@
 import os
+import uuid
 
 import pytest
 from django.db import connection
@@ -23,6 +24,12 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)"))
         if "redis" in item.keywords and not has_redis:
             item.add_marker(pytest.mark.skip(reason="needs Redis (set REDIS_URL)"))
+
+
+@pytest.fixture(autouse=True)
+def _own_token_failure_counters(settings):
+    """Each test counts failed sign-ins on its own (the counters live in the shared cache)."""
+    settings.VECTIS_TOKEN_FAILURE_KEY_PREFIX = f"vectis-test:{uuid.uuid4().hex}:tokenfail"
 
 
 @pytest.fixture

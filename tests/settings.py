@@ -5,7 +5,10 @@ import uuid
 from vectis.settings import *  # noqa: F403
 
 # Client secrets are hashed with Django's hashers; PBKDF2's cost is for production, not tests.
-PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.MD5PasswordHasher",
+    "vectis.accounts.hashers.ClientSecretHasher",
+]
 CELERY_TASK_ALWAYS_EAGER = True
 # Network-bound work (webhook deliveries) runs inline, so tests see it done when a call
 # returns; tests/webhooks/test_request_path.py covers the background threads of the default.

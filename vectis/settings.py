@@ -205,6 +205,21 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- Auth -----------------------------------------------------------------------------------
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+    # For API client secrets only (OAUTH2_PROVIDER CLIENT_SECRET_HASHER); never first.
+    "vectis.accounts.hashers.ClientSecretHasher",
+]
+# Failed sign-ins at /oauth/token, per client id and per source address (see
+# vectis/accounts/throttle.py); a limit of 0 switches the throttle off.
+VECTIS_TOKEN_FAILURE_LIMIT = env_int("VECTIS_TOKEN_FAILURE_LIMIT", 20)
+VECTIS_TOKEN_FAILURE_WINDOW_SECONDS = env_int("VECTIS_TOKEN_FAILURE_WINDOW_SECONDS", 60)
+VECTIS_TOKEN_FAILURE_KEY_PREFIX = "vectis:tokenfail"  # noqa: S105 (a cache key prefix)
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -224,6 +239,9 @@ OAUTH2_PROVIDER = {
     "OAUTH2_VALIDATOR_CLASS": "vectis.accounts.oauth.VectisOAuth2Validator",
     # Store only the SHA-256 checksum of access tokens, never the token itself.
     "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    # Client secrets are random 288-bit strings: a fast salted HMAC (vectis/accounts/hashers.py)
+    # rather than a slow password hash that would let failed sign-ins burn CPU.
+    "CLIENT_SECRET_HASHER": "vectis_hmac_sha256",
     "PKCE_REQUIRED": False,
 }
 

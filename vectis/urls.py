@@ -1,8 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
-from oauth2_provider.views import TokenView
 
+from vectis.accounts.token import TokenView
 from vectis.api.views import HealthView
 
 v1 = [

@@ -162,9 +162,14 @@ def test_error_request_id_matches_header(api):
 
 
 def test_token_endpoint_wrong_method_is_json(db):
+    # The token endpoint answers every error in the OAuth 2.0 format (RFC 6749 section 5.2),
+    # as its other errors always did, rather than the /v1 envelope.
     response = APIClient().get("/oauth/token")
     assert response.status_code == 405
-    assert error_of(response)["code"] == "method_not_allowed"
+    assert response["Content-Type"] == "application/json"
+    body = response.json()
+    assert body["error"] == "method_not_allowed"
+    assert body["request_id"].startswith("req_")
 
 
 @pytest.mark.parametrize("value", ["2026-02-30", "2026-13-01", "2026-01-01T10:00:00+25:00"])

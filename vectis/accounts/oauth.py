@@ -1,10 +1,15 @@
 """django-oauth-toolkit hooks: per-client scopes and a token endpoint that also reads JSON."""
 
+import base64
+import binascii
 import json
+from urllib.parse import unquote_plus
 
 from oauth2_provider.oauth2_backends import OAuthLibCore
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.scopes import SettingsScopes
+
+from vectis.accounts import hashers
 
 
 class ApiClientScopes(SettingsScopes):
@@ -25,6 +30,10 @@ class ApiClientScopes(SettingsScopes):
         return self._granted(application)
 
 
+class MalformedBody(ValueError):
+    """A token request body that is not a flat JSON object of strings."""
+
+
 class JSONOrFormOAuthLibCore(OAuthLibCore):
     """The reference posts JSON to /oauth/token; RFC 6749 clients post a form. Accept both."""
 
@@ -33,19 +42,63 @@ class JSONOrFormOAuthLibCore(OAuthLibCore):
         if content_type == "application/json":
             try:
                 payload = json.loads(request.body.decode("utf-8") or "{}")
-            except (UnicodeDecodeError, ValueError):
-                return []
+            except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+                raise MalformedBody("The body is not valid JSON.") from exc
             if not isinstance(payload, dict):
-                return []
-            return [(k, v if isinstance(v, str) else str(v)) for k, v in payload.items()]
+                raise MalformedBody("The body must be a JSON object.")
+            for key, value in payload.items():
+                if not isinstance(value, str):
+                    raise MalformedBody(f"{key} must be a string.")
+            return list(payload.items())
         return super().extract_body(request)
 
 
 class VectisOAuth2Validator(OAuth2Validator):
-    """Refuse clients whose ApiClient (or account) is deactivated, or that have none."""
+    """Refuse clients whose ApiClient (or account) is deactivated, or that have none.
+
+    Every attempt costs about the same whether the client id exists or not (a dummy
+    verification for unknown ids), and a secret stored with an older, slow hasher is
+    re-hashed with the client-secret hasher after its first successful use.
+    """
+
+    def _load_application(self, client_id, request):
+        application = super()._load_application(client_id, request)
+        if application is None:
+            hashers.dummy_verify(getattr(request, "client_secret", None) or "")
+        return application
+
+    def _check_secret(self, provided_secret, stored_secret):
+        if len(provided_secret or "") > hashers.MAX_SECRET_LENGTH:
+            return False
+        return super()._check_secret(provided_secret, stored_secret)
 
     def authenticate_client(self, request, *args, **kwargs):
         if not super().authenticate_client(request, *args, **kwargs):
             return False
         client = getattr(request.client, "api_client", None)
-        return bool(client and client.active and client.account.active)
+        if not (client and client.active and client.account.active):
+            return False
+        self._upgrade_hash(request)
+        return True
+
+    def _upgrade_hash(self, request) -> None:
+        application = request.client
+        if application.client_secret.startswith(hashers.ClientSecretHasher.algorithm + "$"):
+            return
+        secret = getattr(request, "client_secret", None) or _basic_secret(request)
+        if secret:
+            application.client_secret = secret  # hashed by the field on save
+            application.save(update_fields=["client_secret"])
+
+
+def _basic_secret(request) -> str | None:
+    auth = (getattr(request, "headers", None) or {}).get("HTTP_AUTHORIZATION", "")
+    scheme, _, encoded = auth.partition(" ")
+    if scheme != "Basic":
+        return None
+    try:
+        decoded = base64.b64decode(encoded).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    parts = decoded.split(":", 1)
+    return unquote_plus(parts[1]) if len(parts) == 2 else None

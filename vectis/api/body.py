@@ -26,9 +26,13 @@ _READ_CHUNK = 64 * 1024
 
 def _reply(start_response, environ, status: str, code: str, message: str):
     request_id = request_id_from(environ.get("HTTP_X_REQUEST_ID", ""))
-    body = json.dumps(
-        {"error": {"code": code, "message": message, "field": None, "request_id": request_id}}
-    ).encode()
+    if environ.get("PATH_INFO", "").startswith("/oauth/"):
+        # The token endpoint speaks the OAuth 2.0 error format (RFC 6749 §5.2).
+        error = {"error": code, "error_description": message, "request_id": request_id}
+    else:
+        error = {"error": {"code": code, "message": message, "field": None}}
+        error["error"]["request_id"] = request_id
+    body = json.dumps(error).encode()
     start_response(
         status,
         [

@@ -42,7 +42,16 @@ class RequestIdMiddleware:
     @staticmethod
     def _as_envelope(request, response):
         status = response.status_code
-        replacement = JsonResponse(envelope_for_status(status, request), status=status)
+        body = envelope_for_status(status, request)
+        if request.path.startswith("/oauth/"):
+            # The token endpoint speaks the OAuth 2.0 error format (RFC 6749 §5.2).
+            error = body["error"]
+            body = {
+                "error": error["code"],
+                "error_description": error["message"],
+                "request_id": error["request_id"],
+            }
+        replacement = JsonResponse(body, status=status)
         for header in ("Allow", "WWW-Authenticate", "Retry-After"):
             if header in response:
                 replacement[header] = response[header]
