@@ -56,7 +56,7 @@ def server_env(**overrides: str) -> dict[str, str]:
             "VECTIS_WEBHOOK_ALLOW_PRIVATE": "true",
             # The same keys as this process, so both read what the other encrypted.
             "SECRET_KEY": settings.SECRET_KEY,
-            "VECTIS_ENCRYPTION_KEYS": ",".join(settings.VECTIS_ENCRYPTION_KEYS),
+            "VECTIS_ENCRYPTION_KEYS": ",".join(getattr(settings, "VECTIS_ENCRYPTION_KEYS", [])),
             "PYTHONUNBUFFERED": "1",
         }
     )

@@ -10,6 +10,7 @@ import datetime
 import ipaddress
 import socket
 import ssl
+import threading
 
 import pytest
 from cryptography import x509
@@ -41,18 +42,29 @@ def guarded(settings, monkeypatch):
 
 @pytest.fixture
 def rebinding_dns(monkeypatch):
-    """`rebind.test` is 127.0.0.2 on the first lookup and 127.0.0.1 on every later one."""
-    lookups = []
-    real = socket.getaddrinfo
+    """`rebind.test` is 127.0.0.2 for the SSRF check and 127.0.0.1 for any other lookup (the
+    one a connection would make by name). Returns the list of lookups, by who made them."""
+    lookups: list[str] = []
+    checking = threading.local()
+    real_getaddrinfo, real_resolve = socket.getaddrinfo, ssrf.resolve
+
+    def resolve(*args, **kwargs):
+        checking.active = True
+        try:
+            return real_resolve(*args, **kwargs)
+        finally:
+            checking.active = False
 
     def getaddrinfo(host, port, *args, **kwargs):
         if host != NAME:
-            return real(host, port, *args, **kwargs)
-        lookups.append(host)
-        ip = PUBLIC_STAND_IN if len(lookups) == 1 else "127.0.0.1"
+            return real_getaddrinfo(host, port, *args, **kwargs)
+        by_check = getattr(checking, "active", False)
+        lookups.append("check" if by_check else "connect")
+        ip = PUBLIC_STAND_IN if by_check else "127.0.0.1"
         return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (ip, port))]
 
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    monkeypatch.setattr(ssrf, "resolve", resolve)
     return lookups
 
 
@@ -86,7 +98,8 @@ def test_the_connection_goes_to_the_checked_address(
     assert len(public.requests) == 1
     assert public.requests[0].headers["Host"] == f"{NAME}:{public.port}"
     assert "webhook-signature" in {k.lower() for k in public.requests[0].headers}
-    assert rebinding_dns == [NAME]  # resolved once: the answer that was checked is the one used
+    # resolved for the check only: the address that was checked is the one connected to
+    assert "connect" not in rebinding_dns
     assert delivery.status == "succeeded"
 
 
