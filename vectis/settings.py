@@ -242,7 +242,22 @@ OAUTH2_PROVIDER = {
     # Client secrets are random 288-bit strings: a fast salted HMAC (vectis/accounts/hashers.py)
     # rather than a slow password hash that would let failed sign-ins burn CPU.
     "CLIENT_SECRET_HASHER": "vectis_hmac_sha256",
-    "PKCE_REQUIRED": False,
+    # Vectis offers the client-credentials grant only (no authorization, redirect or refresh
+    # flow is routed). Everything RFC 9700 discourages is off, and the gates make a
+    # regression an error of the deploy check rather than a warning.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
+    "ALLOW_URI_WILDCARDS": False,
+    "PKCE_REQUIRED": True,
 }
 
 # --- Internationalisation -------------------------------------------------------------------
@@ -313,6 +328,14 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ProductTypeEnum": ["simple", "kit"],
         "TrackingEnum": ["none", "lot", "serial"],
+        # `reason` and `status` name several choice sets; these two had no stable name.
+        "ReturnReasonEnum": "returns.models.REASONS",
+        "TrackingStatusEnum": [
+            "in_transit",
+            "out_for_delivery",
+            "delivered",
+            "exception",
+        ],
     },
 }
 
