@@ -4,6 +4,10 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# `make run` serves plain http on $(HOST): development mode, even with DATABASE_URL set
+# (which alone would mean production). VECTIS_ENV=production make run to try the https rules.
+VECTIS_ENV ?= development
+export VECTIS_ENV
 
 .PHONY: run test install install-dev lint format migrate clean
 

@@ -49,6 +49,8 @@ def write_csv(path: Path, rows: int) -> None:
 def django_setup():
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vectis.settings")
+    # A benchmark database is no production deployment (no SECRET_KEY, no https needed).
+    os.environ.setdefault("VECTIS_ENV", "development")
     import django
 
     django.setup()

@@ -1,6 +1,11 @@
 """Test settings: the real settings with fast password hashing and in-process tasks."""
 
+import os
 import uuid
+
+# Tests talk plain http in-process: development mode, also when DATABASE_URL points at
+# PostgreSQL (which alone would mean production). Set before the real settings are read.
+os.environ["VECTIS_ENV"] = "development"
 
 from vectis.settings import *  # noqa: F403
 

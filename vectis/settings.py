@@ -2,6 +2,11 @@
 
 Embedded default (no variables set): SQLite file next to manage.py, Celery tasks run in-process,
 rate limits in process memory. Production: set DATABASE_URL (PostgreSQL) and REDIS_URL.
+
+VECTIS_ENV (production | development) chooses the safe defaults: production (the default
+once DATABASE_URL is set) wants a real SECRET_KEY and https (redirect, HSTS, secure cookies);
+development (the default on the embedded SQLite) serves plain http. docs/operations.md lists
+every variable.
 """
 
 import os
@@ -38,14 +43,42 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def env_choice(name: str, default: str, choices: set[str]) -> str:
+    value = os.environ.get(name) or default
+    if value not in choices:
+        raise ImproperlyConfigured(
+            f"{name} must be one of {', '.join(sorted(choices))}, got {value!r}"
+        )
+    return value
+
+
+def _mode() -> str:
+    """`production` or `development`; by default production as soon as a database is
+    configured, development on the embedded SQLite default."""
+    value = os.environ.get("VECTIS_ENV", "").strip().lower()
+    if not value:
+        return "production" if os.environ.get("DATABASE_URL") else "development"
+    if value not in {"production", "development"}:
+        raise ImproperlyConfigured(
+            f"VECTIS_ENV must be production or development, got {os.environ['VECTIS_ENV']!r}"
+        )
+    return value
+
+
+VECTIS_ENV = _mode()
+PRODUCTION = VECTIS_ENV == "production"
 DEBUG = env_bool("DEBUG", False)
 
 
 def _secret_key() -> str:
-    """SECRET_KEY from the environment; otherwise one generated once and kept in a local file
-    (fine for one machine; several web machines must share SECRET_KEY)."""
-    if os.environ.get("SECRET_KEY"):
-        return os.environ["SECRET_KEY"]
+    """Production: SECRET_KEY from the environment, shared by every web and worker process.
+    Development: that, or one generated once and kept in a local file."""
+    key = os.environ.get("SECRET_KEY", "")
+    if PRODUCTION:
+        _check_production_secret_key(key)
+        return key
+    if key:
+        return key
     path = Path(os.environ.get("VECTIS_SECRET_KEY_FILE", BASE_DIR / ".secret_key"))
     try:
         return path.read_text().strip()
@@ -58,9 +91,85 @@ def _secret_key() -> str:
         return key
 
 
+def _check_production_secret_key(key: str) -> None:
+    # The same bar as Django's security.W009, as an error: a weak key signs sessions and
+    # password-reset links.
+    hint = (
+        "Generate one with: python -c 'import secrets; print(secrets.token_urlsafe(50))'. "
+        "(VECTIS_ENV=production is the default once DATABASE_URL is set; set "
+        "VECTIS_ENV=development for a local run.)"
+    )
+    if not key:
+        raise ImproperlyConfigured(f"SECRET_KEY must be set in production. {hint}")
+    if key.startswith("django-insecure"):
+        raise ImproperlyConfigured(f"SECRET_KEY must not be a django-insecure key. {hint}")
+    if len(key) < 50 or len(set(key)) < 5:
+        raise ImproperlyConfigured(
+            f"SECRET_KEY must be at least 50 characters with at least 5 different ones "
+            f"(got {len(key)}). {hint}"
+        )
+
+
 SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
+
+# --- HTTPS and headers ------------------------------------------------------------------------
+# Production assumes https end to end (at a TLS-terminating proxy at least); development
+# serves plain http on 127.0.0.1 and forces none of the https-only settings.
+SECURE_SSL_REDIRECT = env_bool("VECTIS_SECURE_SSL_REDIRECT", PRODUCTION)
+# Load-balancer probes often speak plain http to the backend (paths without the leading /).
+SECURE_REDIRECT_EXEMPT = env_list("VECTIS_SECURE_REDIRECT_EXEMPT", r"^healthz$,^readyz$")
+SECURE_HSTS_SECONDS = env_int("VECTIS_HSTS_SECONDS", 31_536_000 if PRODUCTION else 0)
+if SECURE_HSTS_SECONDS < 0:
+    raise ImproperlyConfigured("VECTIS_HSTS_SECONDS must be 0 (off) or more")
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("VECTIS_HSTS_INCLUDE_SUBDOMAINS", PRODUCTION)
+# `preload` only consents to browsers' HSTS preload lists (hstspreload.org); Django's deploy
+# check asks for it. A domain that must stay reachable over http somewhere sets it false.
+SECURE_HSTS_PRELOAD = env_bool("VECTIS_HSTS_PRELOAD", PRODUCTION)
+SESSION_COOKIE_SECURE = env_bool("VECTIS_SESSION_COOKIE_SECURE", PRODUCTION)
+CSRF_COOKIE_SECURE = env_bool("VECTIS_CSRF_COOKIE_SECURE", PRODUCTION)
+SESSION_COOKIE_HTTPONLY = env_bool("VECTIS_SESSION_COOKIE_HTTPONLY", True)
+SECURE_CONTENT_TYPE_NOSNIFF = env_bool("VECTIS_CONTENT_TYPE_NOSNIFF", True)
+# One policy or a comma-separated fallback list; the system checks refuse unknown values.
+SECURE_REFERRER_POLICY = os.environ.get("VECTIS_REFERRER_POLICY") or "same-origin"
+X_FRAME_OPTIONS = env_choice("VECTIS_X_FRAME_OPTIONS", "DENY", {"DENY", "SAMEORIGIN"})
+SECURE_CROSS_ORIGIN_OPENER_POLICY = env_choice(
+    "VECTIS_CROSS_ORIGIN_OPENER_POLICY",
+    "same-origin",
+    {"same-origin", "same-origin-allow-popups", "unsafe-none"},
+)
+
+# --- Reverse proxies ----------------------------------------------------------------------------
+
+
+def _proxy_ssl_header() -> tuple[str, str] | None:
+    """`HTTP_X_FORWARDED_PROTO,https` (or `X-Forwarded-Proto,https`): the header a TLS proxy
+    sets, and its value on https requests. Only set it when every request comes through a
+    proxy that overwrites the header: otherwise clients could claim https themselves."""
+    value = os.environ.get("VECTIS_SECURE_PROXY_SSL_HEADER", "").strip()
+    if not value:
+        return None
+    header, _, expected = (part.strip() for part in value.partition(","))
+    if not header or not expected or "," in expected:
+        raise ImproperlyConfigured(
+            "VECTIS_SECURE_PROXY_SSL_HEADER must be HEADER,VALUE such as "
+            f"HTTP_X_FORWARDED_PROTO,https; got {value!r}"
+        )
+    header = header.upper().replace("-", "_")
+    if not header.startswith("HTTP_"):
+        header = f"HTTP_{header}"
+    return header, expected
+
+
+SECURE_PROXY_SSL_HEADER = _proxy_ssl_header()
+USE_X_FORWARDED_HOST = env_bool("USE_X_FORWARDED_HOST", False)
+USE_X_FORWARDED_PORT = env_bool("USE_X_FORWARDED_PORT", False)
+# How many reverse proxies append to X-Forwarded-For in front of Vectis: vectis.api.client_ip
+# believes that many entries from the right, and none when 0.
+VECTIS_TRUSTED_PROXY_COUNT = env_int("VECTIS_TRUSTED_PROXY_COUNT", 0)
+if VECTIS_TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("VECTIS_TRUSTED_PROXY_COUNT must be 0 or more")
 
 INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
@@ -242,7 +351,22 @@ OAUTH2_PROVIDER = {
     # Client secrets are random 288-bit strings: a fast salted HMAC (vectis/accounts/hashers.py)
     # rather than a slow password hash that would let failed sign-ins burn CPU.
     "CLIENT_SECRET_HASHER": "vectis_hmac_sha256",
-    "PKCE_REQUIRED": False,
+    # Vectis offers the client-credentials grant only (no authorization, redirect or refresh
+    # flow is routed). Everything RFC 9700 discourages is off, and the gates make a
+    # regression an error of the deploy check rather than a warning.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
+    "ALLOW_URI_WILDCARDS": False,
+    "PKCE_REQUIRED": True,
 }
 
 # --- Internationalisation -------------------------------------------------------------------
@@ -313,6 +437,14 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ProductTypeEnum": ["simple", "kit"],
         "TrackingEnum": ["none", "lot", "serial"],
+        # `reason` and `status` name several choice sets; these two had no stable name.
+        "ReturnReasonEnum": "returns.models.REASONS",
+        "TrackingStatusEnum": [
+            "in_transit",
+            "out_for_delivery",
+            "delivered",
+            "exception",
+        ],
     },
 }
 
