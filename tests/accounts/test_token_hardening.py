@@ -165,3 +165,26 @@ def test_malformed_json_bodies_are_400_not_500(raw):
     response = APIClient().post(TOKEN_URL, data=raw, content_type="application/json")
     assert response.status_code == 400, response.content
     assert response.json()["error"] == "invalid_request"
+
+
+def test_behind_a_trusted_proxy_the_forwarded_address_is_counted(client_and_secret, settings):
+    client, secret = client_and_secret
+    settings.VECTIS_TRUSTED_PROXY_COUNT = 1
+    settings.VECTIS_TOKEN_FAILURE_LIMIT = 3
+
+    def attempt(forwarded: str, client_id: str, password: str):
+        body = {"grant_type": "client_credentials", "client_id": client_id}
+        body["client_secret"] = password
+        return APIClient().post(
+            TOKEN_URL,
+            data=json.dumps(body),
+            content_type="application/json",
+            REMOTE_ADDR="10.0.0.2",  # the proxy
+            HTTP_X_FORWARDED_FOR=forwarded,
+        )
+
+    for n in range(3):
+        assert attempt("198.51.100.1", f"nobody-{n}", "x").status_code == 401
+    # the attacker's address is throttled, another client behind the same proxy is not
+    assert attempt("198.51.100.1", client.client_id, secret).status_code == 429
+    assert attempt("198.51.100.2", client.client_id, secret).status_code == 200

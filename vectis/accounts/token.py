@@ -18,6 +18,7 @@ from oauth2_provider.views import TokenView as OAuthTokenView
 
 from vectis.accounts import throttle
 from vectis.accounts.oauth import MalformedBody
+from vectis.api.client_ip import client_ip
 
 GRANT_TYPE = "client_credentials"
 
@@ -35,10 +36,6 @@ def oauth_error(request, status: int, code: str, description: str, headers=None)
     for name, value in (headers or {}).items():
         response[name] = value
     return response
-
-
-def source_address(request) -> str:
-    return request.META.get("REMOTE_ADDR", "")
 
 
 def _basic_client_id(request) -> str | None:
@@ -69,7 +66,7 @@ class TokenView(OAuthTokenView):
                 f"Only grant_type={GRANT_TYPE} is offered.",
             )
         client_id = _basic_client_id(request) or params.get("client_id")
-        subjects = throttle.subjects_for(client_id, source_address(request))
+        subjects = throttle.subjects_for(client_id, client_ip(request))
         wait = throttle.retry_after(subjects)
         if wait is not None:
             return oauth_error(
