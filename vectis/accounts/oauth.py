@@ -1,10 +1,10 @@
 """django-oauth-toolkit hooks: per-client scopes and a token endpoint that also reads JSON."""
 
-import json
-
 from oauth2_provider.oauth2_backends import OAuthLibCore
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.scopes import SettingsScopes
+
+from vectis import safejson
 
 
 class ApiClientScopes(SettingsScopes):
@@ -32,8 +32,8 @@ class JSONOrFormOAuthLibCore(OAuthLibCore):
         content_type = request.META.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
         if content_type == "application/json":
             try:
-                payload = json.loads(request.body.decode("utf-8") or "{}")
-            except (UnicodeDecodeError, ValueError):
+                payload = safejson.loads(request.body or b"{}")
+            except ValueError:  # malformed, too deep or not UTF-8: no parameters
                 return []
             if not isinstance(payload, dict):
                 return []

@@ -1,7 +1,6 @@
 """Import products from CSV in bounded memory: stream, validate and upsert in batches."""
 
 import csv
-import json
 import sys
 import time
 from collections.abc import Iterator
@@ -12,6 +11,7 @@ from django.db import transaction
 
 from catalog import services
 from catalog.api import bulk
+from vectis import safejson
 from vectis.accounts.models import Account
 from vectis.accounts.selectors import account_by_id_or_name
 
@@ -181,7 +181,7 @@ def _to_item(row: dict) -> dict:
             item["components"] = _components(value)
         elif key == "metadata":
             try:
-                item["metadata"] = json.loads(value)
+                item["metadata"] = safejson.loads(value)
             except ValueError:
                 item["metadata"] = value  # the serializer reports it
         elif key == "active":
