@@ -204,7 +204,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["vectis.api.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "vectis.api.pagination.PagePagination",
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "vectis.api.filters.FilterBackend",
         "vectis.api.filters.SortFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "vectis.api.schema.VectisAutoSchema",

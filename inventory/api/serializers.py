@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from inventory.models import ADJUST_REASONS, MAX_ON_HAND, MAX_UNITS, LowStockRule
@@ -169,25 +170,26 @@ class InventoryQuerySerializer(serializers.Serializer):
         required=False,
         help_text="`true`: available ≤ low-stock threshold; `false`: above it or no threshold.",
     )
-    updated_after = serializers.CharField(required=False, help_text="ISO 8601 date or date-time.")
+    updated_after = serializers.CharField(
+        required=False, help_text="A date (midnight UTC) or an RFC 3339 date-time."
+    )
     sort = serializers.ChoiceField(
         choices=[*SORTS, *(f"-{name}" for name in SORTS)], required=False, default="sku"
     )
 
     def validate_below_threshold(self, value):
-        try:
-            return StrictBooleanField().clean(value)
-        except Exception as exc:
-            raise serializers.ValidationError("Use true or false.", code="invalid") from exc
+        return _form_value(StrictBooleanField(), value)
 
     def validate_updated_after(self, value):
-        try:
-            return DateOrDateTimeField().clean(value)
-        except Exception as exc:
-            raise serializers.ValidationError(
-                "Use an ISO 8601 date (2026-01-31) or date-time (2026-01-31T10:00:00Z).",
-                code="invalid",
-            ) from exc
+        return _form_value(DateOrDateTimeField(), value)
+
+
+def _form_value(field, value):
+    """The filter fields of vectis.api.filters, used in a serializer of query parameters."""
+    try:
+        return field.clean(value)
+    except DjangoValidationError as exc:
+        raise serializers.ValidationError(exc.messages[0], code="invalid") from None
 
 
 # --- responses ---------------------------------------------------------------------------------

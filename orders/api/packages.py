@@ -24,10 +24,7 @@ TAGS = ["packages"]
 class PackageFilterSet(django_filters.FilterSet):
     order = django_filters.CharFilter(field_name="order__public_id", help_text="Order id.")
     warehouse = CommaListFilter(field_name="warehouse__public_id", help_text="Warehouse id(s).")
-    status = CommaListFilter(
-        field_name="status",
-        help_text="pending, shipped, in_transit, delivered, cancelled (comma list).",
-    )
+    status = CommaListFilter(field_name="status", help_text="One status or a comma list.")
     carrier = django_filters.CharFilter(field_name="carrier")
     tracking_number = django_filters.CharFilter(field_name="tracking_number")
     shipped_after = DateOrDateTimeFilter(field_name="shipped_at", lookup_expr="gte")

@@ -341,7 +341,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VectisGener
         tags=TAGS,
         responses={200: OrderEventSerializer(many=True)},
     )
-    @action(detail=True, methods=["get"], filterset_class=None)
+    @action(detail=True, methods=["get"], filter_backends=[])
     def events(self, request, id=None):
         order = self.get_object()
         page = self.paginate_queryset(order.events.all())

@@ -189,6 +189,7 @@ BAD_DATES = [
     "2026-01-01T00:00:00 05:00",  # an unencoded "+"
     "2026-01-01T00:00:00.1234567Z",
     "yesterday",
+    "2026-01-01%",
 ]
 GOOD_DATES = [
     "2026-01-01",
@@ -204,7 +205,7 @@ def bad_query_values(param: dict) -> list[str]:
     values = [""]
     choices = _enum(param)
     if choices:
-        values += ["bogus", choices[0].upper(), f"{choices[0]},bogus"]
+        values += ["bogus", "100%", choices[0].upper(), f"{choices[0]},bogus", f"{choices[0]},"]
         if "cancelled" in choices:
             values.append("canceled")
     if _is_date(param):
