@@ -17,6 +17,7 @@ from vectis.api.filters import CommaListFilter, DateOrDateTimeFilter
 from vectis.api.serializers import StrictSerializer, TrackingNumberField
 from vectis.api.views import VectisGenericViewSet, validated
 from vectis.errors import ValidationFailed
+from vectis.serializers import CharField, DateTimeField, DecimalField
 
 TAGS = ["packages"]
 
@@ -35,16 +36,16 @@ class PackageFilterSet(django_filters.FilterSet):
 
 
 class PackageDimensionsInSerializer(StrictSerializer):
-    length = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0)
-    width = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0)
-    height = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0)
+    length = DecimalField(max_digits=10, decimal_places=2, min_value=0)
+    width = DecimalField(max_digits=10, decimal_places=2, min_value=0)
+    height = DecimalField(max_digits=10, decimal_places=2, min_value=0)
     unit = serializers.ChoiceField(choices=["cm", "in"], default="cm")
 
 
 class PackageUpdateSerializer(StrictSerializer):
-    carrier = serializers.CharField(max_length=64, required=False, allow_blank=True)
-    service = serializers.CharField(max_length=64, required=False, allow_blank=True)
-    weight = serializers.DecimalField(
+    carrier = CharField(max_length=64, required=False, allow_blank=True)
+    service = CharField(max_length=64, required=False, allow_blank=True)
+    weight = DecimalField(
         max_digits=12, decimal_places=3, min_value=0, required=False, allow_null=True
     )
     weight_unit = serializers.ChoiceField(choices=["g", "kg", "oz", "lb"], required=False)
@@ -58,27 +59,25 @@ class PackageSplitSerializer(StrictSerializer):
 
 
 class PackageShipSerializer(StrictSerializer):
-    carrier = serializers.CharField(
+    carrier = CharField(
         max_length=64,
         required=False,
         help_text="An adapter (`local`: Vectis issues the tracking number and draws the label; "
         "`manual`: you bring the tracking number), or any carrier name with your "
         "`tracking_number`. Default: the package's carrier, else VECTIS_DEFAULT_CARRIER.",
     )
-    service = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    service = CharField(max_length=64, required=False, allow_blank=True)
     tracking_number = TrackingNumberField(required=False)
-    weight = serializers.DecimalField(max_digits=12, decimal_places=3, min_value=0, required=False)
+    weight = DecimalField(max_digits=12, decimal_places=3, min_value=0, required=False)
     weight_unit = serializers.ChoiceField(choices=["g", "kg", "oz", "lb"], required=False)
     dimensions = PackageDimensionsInSerializer(required=False)
 
 
 class TrackingInSerializer(StrictSerializer):
     status = serializers.ChoiceField(choices=TrackingEvent.STATUSES)
-    occurred_at = serializers.DateTimeField()
-    location = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    description = serializers.CharField(
-        max_length=500, required=False, allow_blank=True, default=""
-    )
+    occurred_at = DateTimeField()
+    location = CharField(max_length=200, required=False, allow_blank=True, default="")
+    description = CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
 class PackageSplitResultSerializer(serializers.Serializer):

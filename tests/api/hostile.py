@@ -248,7 +248,7 @@ def date_fields(world):
     ]
 
 
-NOT_INTEGERS = [1.0, "1", 1e2, True, "1.0", 1.5, "", None]
+NOT_INTEGERS = [1.0, "1", 1e2, True, "1.0", 1.5, "", [1], {"n": 1}]
 
 
 def integer_fields(world):

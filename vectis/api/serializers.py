@@ -5,7 +5,7 @@ import re
 from django.core.validators import RegexValidator
 from rest_framework import serializers
 
-from vectis.countries import COUNTRY_CODES
+from vectis.serializers import CharField, CountryField, EmailField
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]*$")
 
@@ -33,7 +33,7 @@ class StrictSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
-class CodeField(serializers.CharField):
+class CodeField(CharField):
     """A short identifier: letters, digits, `.`, `_`, `-`; starts with a letter or digit."""
 
     def __init__(self, **kwargs):
@@ -46,38 +46,23 @@ class CodeField(serializers.CharField):
         )
 
 
-class CountryField(serializers.CharField):
-    def __init__(self, **kwargs):
-        kwargs.setdefault("max_length", 2)
-        kwargs.setdefault("min_length", 2)
-        super().__init__(**kwargs)
-
-    def to_internal_value(self, data):
-        value = super().to_internal_value(data).upper()
-        if value not in COUNTRY_CODES:
-            raise serializers.ValidationError(
-                f"{value!r} is not an ISO 3166-1 alpha-2 country code.", code="invalid_country"
-            )
-        return value
-
-
 class AddressSerializer(StrictSerializer):
-    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    company = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    address1 = serializers.CharField(max_length=200)
-    address2 = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    city = serializers.CharField(max_length=100)
-    state = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    postal_code = serializers.CharField(max_length=20)
+    name = CharField(max_length=200, required=False, allow_blank=True)
+    company = CharField(max_length=200, required=False, allow_blank=True)
+    address1 = CharField(max_length=200)
+    address2 = CharField(max_length=200, required=False, allow_blank=True)
+    city = CharField(max_length=100)
+    state = CharField(max_length=100, required=False, allow_blank=True)
+    postal_code = CharField(max_length=20)
     country = CountryField()
-    phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
-    email = serializers.EmailField(required=False, allow_blank=True)
+    phone = CharField(max_length=40, required=False, allow_blank=True)
+    email = EmailField(required=False, allow_blank=True)
 
 
 TRACKING_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-]{3,39}$")
 
 
-class TrackingNumberField(serializers.CharField):
+class TrackingNumberField(CharField):
     """A carrier tracking number: 4 to 40 letters, digits and dashes (printable as Code 128)."""
 
     def __init__(self, **kwargs):

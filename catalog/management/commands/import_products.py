@@ -1,6 +1,7 @@
 """Import products from CSV in bounded memory: stream, validate and upsert in batches."""
 
 import csv
+import re
 import sys
 import time
 from collections.abc import Iterator
@@ -184,6 +185,9 @@ def _to_item(row: dict) -> dict:
                 item["metadata"] = safejson.loads(value)
             except ValueError:
                 item["metadata"] = value  # the serializer reports it
+        elif key == "low_stock_threshold":
+            # CSV cells are text; the API takes a JSON integer
+            item[key] = int(value) if re.fullmatch(r"-?\d{1,18}", value) else value
         elif key == "active":
             item["active"] = {
                 "true": True,
