@@ -3,7 +3,7 @@ import json
 from rest_framework import serializers
 
 from catalog.models import SkuAlias
-from catalog.representation import ProductSerializer  # noqa: F401  (re-exported for views)
+from catalog.representation import ProductSerializer
 from catalog.validators import HS_CODE_RE, SKU_RE, gtin_checksum_ok
 from vectis.api.serializers import StrictSerializer
 from vectis.serializers import (
@@ -11,7 +11,6 @@ from vectis.serializers import (
     CharField,
     CountryField,
     CurrencyField,
-    DateTimeField,
     DecimalField,
     IntegerField,
     MoneyField,
@@ -117,10 +116,8 @@ class ProductCreateSerializer(StrictSerializer):
 class ProductUpdateSerializer(ProductCreateSerializer):
     """PATCH: every field optional; `sku` is immutable."""
 
+    resource = ProductSerializer
     sku = CharField(read_only=True)
-    id = CharField(read_only=True)
-    created_at = DateTimeField(read_only=True)
-    updated_at = DateTimeField(read_only=True)
     type = serializers.ChoiceField(choices=["simple", "kit"], required=False)
     name = CharField(max_length=300, required=False)
 

@@ -43,6 +43,7 @@ class PackageDimensionsInSerializer(StrictSerializer):
 
 
 class PackageUpdateSerializer(StrictSerializer):
+    resource = PackageSerializer
     carrier = CharField(max_length=64, required=False, allow_blank=True)
     service = CharField(max_length=64, required=False, allow_blank=True)
     weight = DecimalField(

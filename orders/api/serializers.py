@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from catalog.api.serializers import MetadataField
-from orders.representation import OrderEventSerializer, OrderSerializer  # noqa: F401
+from orders.representation import OrderEventSerializer, OrderSerializer  # noqa: F401  (views)
 from vectis.api.serializers import AddressSerializer, StrictSerializer, TrackingNumberField
 from vectis.serializers import (
     BooleanField,
@@ -123,6 +123,7 @@ class ItemChangeSerializer(StrictSerializer):
 
 
 class OrderUpdateSerializer(StrictSerializer):
+    resource = OrderSerializer
     ship_to = ShipToSerializer(required=False, partial=True)
     notes = CharField(max_length=5000, required=False, allow_blank=True)
     tags = serializers.ListField(child=CharField(max_length=64), required=False, max_length=50)

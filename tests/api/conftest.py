@@ -6,8 +6,10 @@ import pytest
 
 from orders.models import Package
 from tests.api.hostile import World, created, order_body
+from tests.helpers import warehouse_body
 from tests.inventory.conftest import Stock
 from tests.orders.conftest import REFERENCE_ORDER
+from warehouses.models import Warehouse
 from webhooks.models import WebhookEndpoint
 
 
@@ -20,7 +22,10 @@ def world(api, account, settings):
     settings.VECTIS_RATE_LIMIT_ENABLED = False
     account.auto_allocate = False
     account.save()
-    wh = stock.warehouse("MAIN")
+    # through the API: a warehouse made by the service without an address cannot be rendered
+    wh = Warehouse.objects.get(
+        public_id=created(api.post("/v1/warehouses", warehouse_body("MAIN")))["id"]
+    )
     bin_ = stock.location(wh, "BIN-1")
     a, b = stock.product("A"), stock.product("B")
     stock.receive(a, wh, 50)
@@ -81,7 +86,9 @@ def lists(api, account, settings):
     account.auto_allocate = False
     account.save()
     stock = Stock(account)
-    warehouse = stock.warehouse("MAIN")
+    warehouse = Warehouse.objects.get(
+        public_id=created(api.post("/v1/warehouses", warehouse_body("MAIN")))["id"]
+    )
     product = stock.product("A")
     stock.receive(product, warehouse, 5)
     order = created(api.post("/v1/orders", order_body()))

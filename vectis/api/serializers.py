@@ -11,16 +11,35 @@ CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]*$")
 
 
 class StrictSerializer(serializers.Serializer):
-    """Refuses input keys it does not know, and read-only ones, instead of ignoring them."""
+    """Refuses input keys it does not know, and read-only ones, instead of ignoring them.
+
+    One rule for every write: a key that is not a writable field here is a 400
+    `validation_error` naming it, with detail code `read_only` when the resource has that field
+    (it is in `resource`, the resource's representation, or declared read-only here) and
+    `unknown_field` otherwise. 409 `field_locked` is left to the services, for a writable field
+    that the object's state locks (an order's items once allocated).
+    """
+
+    resource: type[serializers.Serializer] | None = None
+    _resource_fields: dict[type, frozenset[str]] = {}
+
+    @classmethod
+    def resource_fields(cls) -> frozenset[str]:
+        if cls.resource is None:
+            return frozenset()
+        if cls not in StrictSerializer._resource_fields:
+            StrictSerializer._resource_fields[cls] = frozenset(cls.resource().fields)
+        return StrictSerializer._resource_fields[cls]
 
     def to_internal_value(self, data):
         if isinstance(data, dict):
             writable = {name for name, f in self.fields.items() if not f.read_only}
+            known = self.resource_fields() | set(self.fields)
             errors = {}
             for key in data:
                 if key in writable:
                     continue
-                if key in self.fields:
+                if key in known:
                     errors[key] = [
                         serializers.ErrorDetail(f"{key} cannot be changed.", code="read_only")
                     ]

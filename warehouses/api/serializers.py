@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from vectis.api.serializers import AddressSerializer, CodeField, StrictSerializer
-from vectis.serializers import BooleanField, CharField, DateTimeField, IntegerField
+from vectis.serializers import BooleanField, CharField, IntegerField
 from warehouses.models import Location, Warehouse
 
 
@@ -47,9 +47,8 @@ class WarehouseUpdateSerializer(StrictSerializer):
     address = AddressSerializer(required=False, partial=True)
     priority = IntegerField(required=False, min_value=-1_000_000, max_value=1_000_000)
     active = BooleanField(required=False)
-    id = CharField(read_only=True)
-    created_at = DateTimeField(read_only=True)
-    updated_at = DateTimeField(read_only=True)
+
+    resource = WarehouseSerializer
 
 
 class LocationSerializer(serializers.ModelSerializer):
@@ -83,6 +82,5 @@ class LocationUpdateSerializer(StrictSerializer):
     name = CharField(max_length=200, required=False, allow_blank=True)
     pickable = BooleanField(required=False)
     active = BooleanField(required=False)
-    id = CharField(read_only=True)
-    warehouse_id = CharField(read_only=True)
-    is_default = BooleanField(read_only=True)
+
+    resource = LocationSerializer

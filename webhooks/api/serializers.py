@@ -55,8 +55,8 @@ class WebhookEndpointUpdateSerializer(StrictSerializer):
     )
     description = CharField(max_length=500, required=False, allow_blank=True)
     active = BooleanField(required=False)
-    id = CharField(read_only=True)
-    secret = CharField(read_only=True)
+
+    resource = WebhookEndpointWithSecretSerializer
 
 
 class DeliveryAttemptSerializer(serializers.ModelSerializer):
