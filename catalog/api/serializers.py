@@ -81,6 +81,7 @@ class KitComponentInSerializer(StrictSerializer):
 
 
 class ProductCreateSerializer(StrictSerializer):
+    resource = ProductSerializer
     sku = SkuField()
     type = serializers.ChoiceField(choices=["simple", "kit"], default="simple")
     name = CharField(max_length=300)
@@ -116,7 +117,6 @@ class ProductCreateSerializer(StrictSerializer):
 class ProductUpdateSerializer(ProductCreateSerializer):
     """PATCH: every field optional; `sku` is immutable."""
 
-    resource = ProductSerializer
     sku = CharField(read_only=True)
     type = serializers.ChoiceField(choices=["simple", "kit"], required=False)
     name = CharField(max_length=300, required=False)

@@ -13,7 +13,7 @@ from orders import labels, services
 from orders.api.serializers import LineRefSerializer
 from orders.models import Package, TrackingEvent
 from orders.representation import PackageSerializer, packages_queryset
-from vectis.api.filters import CommaListFilter, DateOrDateTimeFilter
+from vectis.api.filters import CommaListFilter, DateOrDateTimeFilter, check_query_params
 from vectis.api.serializers import StrictSerializer, TrackingNumberField
 from vectis.api.views import VectisGenericViewSet, validated
 from vectis.errors import ValidationFailed
@@ -179,6 +179,7 @@ class PackageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VectisGen
     @action(detail=True, methods=["get"], filterset_class=None)
     def label(self, request, id=None):
         package = self.get_object()
+        check_query_params(request.query_params, ["format"])
         fmt = request.query_params.get("format", "pdf")
         if fmt not in ("pdf", "zpl", "png"):
             raise ValidationFailed("format is one of pdf, zpl, png.", field="format")

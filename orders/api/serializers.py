@@ -38,6 +38,7 @@ class PaymentSerializer(StrictSerializer):
 
 
 class OrderCreateSerializer(StrictSerializer):
+    resource = OrderSerializer
     external_id = CharField(max_length=128)
     channel = CharField(max_length=64)
     items = OrderItemSerializer(many=True, allow_empty=False, max_length=MAX_LINES)

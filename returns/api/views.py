@@ -54,6 +54,7 @@ class ReturnLineInSerializer(StrictSerializer):
 
 
 class ReturnCreateSerializer(StrictSerializer):
+    resource = ReturnSerializer
     order_id = CharField(max_length=32)
     lines = ReturnLineInSerializer(many=True, allow_empty=False, max_length=500)
     rma_number = CharField(

@@ -2,6 +2,7 @@
 
 import pytest
 
+from catalog.models import Product
 from inventory.models import Reservation
 from orders.models import Order
 from tests.api.hostile import (
@@ -162,3 +163,14 @@ def test_every_filter_is_one_of_the_strict_kinds():
                 continue
             loose.append(f"{filterset.__name__}.{name}: {type(f).__name__}")
     assert loose == []
+
+
+def test_query_parameters_of_other_endpoints_follow_the_same_rule(world):
+    label = f"/v1/packages/{world.shipped_package}/label"
+    assert_refused(world.api.get(label, {"format": ""}), "format")
+    assert_refused(world.api.http.get(f"{label}?format=pdf&format=png"), "format")
+    assert world.api.get(label, {"format": "zpl"}).status_code == 200
+    body = {"products": [{"sku": "NEW-1", "name": "New"}]}
+    for query in ("?atomic=", "?atomic=maybe", "?atomic=true&atomic=false"):
+        assert_refused(world.api.post(f"/v1/products/bulk{query}", body), "atomic")
+    assert not Product.objects.filter(sku="NEW-1").exists()

@@ -71,3 +71,40 @@ def test_a_field_locked_by_state_is_still_409(world):
     )
     assert response.status_code == 409
     assert (error_of(response)["code"], error_of(response)["field"]) == ("field_locked", "items")
+
+
+def test_a_read_only_field_in_a_create_is_400_read_only_too(world):
+    from tests.api.hostile import new, order_body
+    from tests.helpers import warehouse_body
+
+    cases = [
+        ("/v1/products", {"sku": new("N"), "name": "N", "id": "prd_mine"}, "id"),
+        ("/v1/orders", order_body(status="shipped"), "status"),
+        ("/v1/orders", order_body(subtotal="1.00"), "subtotal"),
+        (
+            "/v1/warehouses",
+            warehouse_body(new("W"), default_location_id="loc_x"),
+            "default_location_id",
+        ),
+        (
+            f"/v1/warehouses/{world.warehouse}/locations",
+            {"code": new("L"), "is_default": True},
+            "is_default",
+        ),
+        ("/v1/webhooks", {"url": "http://127.0.0.1:9/x", "events": ["*"], "secret": "s"}, "secret"),
+        (
+            "/v1/returns",
+            {
+                "order_id": world.shipped,
+                "lines": [{"sku": "B", "quantity": 1, "reason": "damaged"}],
+                "status": "received",
+            },
+            "status",
+        ),
+    ]
+    for path, body, field in cases:
+        before = snapshot()
+        response = world.api.post(path, body)
+        assert_refused(response, field)
+        assert error_of(response)["details"][0]["code"] == "read_only", path
+        assert snapshot() == before

@@ -34,6 +34,7 @@ class WarehouseSerializer(serializers.ModelSerializer):
 
 
 class WarehouseCreateSerializer(StrictSerializer):
+    resource = WarehouseSerializer
     code = CodeField()
     name = CharField(max_length=200)
     address = AddressSerializer()
@@ -71,6 +72,7 @@ class LocationSerializer(serializers.ModelSerializer):
 
 
 class LocationCreateSerializer(StrictSerializer):
+    resource = LocationSerializer
     code = CodeField()
     name = CharField(max_length=200, required=False, allow_blank=True, default="")
     pickable = BooleanField(default=True)

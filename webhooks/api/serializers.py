@@ -34,6 +34,7 @@ class WebhookEndpointWithSecretSerializer(WebhookEndpointSerializer):
 
 
 class WebhookEndpointCreateSerializer(StrictSerializer):
+    resource = WebhookEndpointWithSecretSerializer
     url = URLField(max_length=2048)
     events = serializers.ListField(
         child=CharField(max_length=64),
