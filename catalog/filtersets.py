@@ -9,8 +9,8 @@ class ProductFilterSet(TimestampFilterSet):
     sku = CommaListFilter(field_name="sku", help_text="Exact SKU, or a comma-separated list.")
     q = django_filters.CharFilter(method="search", help_text="Search SKU, name and barcode.")
     active = BooleanFilter()
-    tracking = django_filters.ChoiceFilter(choices=Product.TRACKING)
-    type = django_filters.ChoiceFilter(choices=Product.TYPES)
+    tracking = CommaListFilter(help_text="One tracking mode or a comma list.")
+    type = CommaListFilter(help_text="`simple`, `kit`, or both.")
 
     class Meta:
         model = Product

@@ -2,7 +2,7 @@ import django_filters
 from django.db.models import Q
 from django.utils import timezone
 
-from inventory.models import MOVEMENT_REASONS, Reservation, StockMovement
+from inventory.models import Reservation, StockMovement
 from vectis.api.filters import CommaListFilter, DateOrDateTimeFilter
 
 
@@ -13,9 +13,7 @@ class MovementFilterSet(django_filters.FilterSet):
     sku = CommaListFilter(field_name="product__sku", help_text="SKU, or a comma-separated list.")
     warehouse = CommaListFilter(field_name="warehouse__public_id", help_text="Warehouse id(s).")
     location = CommaListFilter(field_name="location__public_id", help_text="Location id(s).")
-    reason = CommaListFilter(
-        field_name="reason", help_text=f"One or more of: {', '.join(MOVEMENT_REASONS)}."
-    )
+    reason = CommaListFilter(field_name="reason", help_text="One reason or a comma list.")
     reference = django_filters.CharFilter(field_name="reference")
     created_after = DateOrDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = DateOrDateTimeFilter(field_name="created_at", lookup_expr="lt")
@@ -27,10 +25,9 @@ class MovementFilterSet(django_filters.FilterSet):
 
 class ReservationFilterSet(django_filters.FilterSet):
     reference = django_filters.CharFilter(field_name="reference")
-    status = django_filters.CharFilter(
+    status = CommaListFilter(
         method="filter_status",
-        help_text="active, released, consumed, expired (comma list). A hold past its expiry "
-        "counts as expired.",
+        help_text="One status or a comma list. A hold past its expiry counts as expired.",
     )
     product = CommaListFilter(field_name="product__public_id", help_text="Product id(s).")
     sku = CommaListFilter(field_name="product__sku", help_text="SKU(s).")
@@ -46,7 +43,7 @@ class ReservationFilterSet(django_filters.FilterSet):
         now = timezone.now()
         lapsed = Q(status=Reservation.ACTIVE, expires_at__lte=now)
         match = Q(pk__in=[])
-        for status in {v.strip() for v in value.split(",") if v.strip()}:
+        for status in value:
             if status == Reservation.ACTIVE:
                 match |= Q(status=Reservation.ACTIVE) & ~lapsed
             elif status == Reservation.EXPIRED:

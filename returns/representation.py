@@ -31,15 +31,6 @@ class ReturnLineSerializer(serializers.ModelSerializer):
         ]
 
 
-class RefundSerializer(serializers.Serializer):
-    amount = serializers.DecimalField(max_digits=14, decimal_places=4, min_value=0)
-    currency = serializers.CharField(max_length=3)
-    reference = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    status = serializers.ChoiceField(
-        choices=["pending", "issued", "failed"], required=False, default="pending"
-    )
-
-
 class ReturnSerializer(serializers.ModelSerializer):
     id = serializers.CharField(source="public_id")
     order_id = serializers.CharField(source="order.public_id")

@@ -386,10 +386,10 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["vectis.api.authentication.BearerTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["vectis.api.permissions.HasScope"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["vectis.api.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "vectis.api.pagination.PagePagination",
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "vectis.api.filters.FilterBackend",
         "vectis.api.filters.SortFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "vectis.api.schema.VectisAutoSchema",
@@ -401,6 +401,9 @@ REST_FRAMEWORK = {
     # `?format=` belongs to endpoints (labels: pdf, zpl, png), not to renderer selection.
     "URL_FORMAT_OVERRIDE": None,
 }
+
+# Request bodies may nest arrays and objects this deep (vectis/safejson.py); deeper is a 400.
+VECTIS_JSON_MAX_DEPTH = env_int("VECTIS_JSON_MAX_DEPTH", 32)
 
 VECTIS_RATE_LIMIT_PER_MINUTE = env_int("VECTIS_RATE_LIMIT_PER_MINUTE", 100)
 VECTIS_RATE_LIMIT_BURST = env_int("VECTIS_RATE_LIMIT_BURST", 200)

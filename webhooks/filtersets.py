@@ -1,12 +1,15 @@
 import django_filters
 
 from vectis.api.filters import CommaListFilter, DateOrDateTimeFilter
+from webhooks.event_types import EVENT_TYPES
 from webhooks.models import Delivery, Event
 
 
 class DeliveryFilterSet(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(choices=Delivery.STATUSES)
-    event_type = CommaListFilter(field_name="event_type", help_text="Comma-separated types.")
+    status = CommaListFilter(help_text="One status or a comma list.")
+    event_type = CommaListFilter(
+        field_name="event_type", choices=list(EVENT_TYPES), help_text="One type or a comma list."
+    )
     created_after = DateOrDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = DateOrDateTimeFilter(field_name="created_at", lookup_expr="lt")
 
@@ -16,7 +19,9 @@ class DeliveryFilterSet(django_filters.FilterSet):
 
 
 class EventFilterSet(django_filters.FilterSet):
-    type = CommaListFilter(field_name="type", help_text="Comma-separated event types.")
+    type = CommaListFilter(
+        field_name="type", choices=list(EVENT_TYPES), help_text="One type or a comma list."
+    )
     created_after = DateOrDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = DateOrDateTimeFilter(field_name="created_at", lookup_expr="lt")
 

@@ -3,17 +3,24 @@ import json
 from rest_framework import serializers
 
 from catalog.models import SkuAlias
-from catalog.representation import ProductSerializer  # noqa: F401  (re-exported for views)
+from catalog.representation import ProductSerializer
 from catalog.validators import HS_CODE_RE, SKU_RE, gtin_checksum_ok
-from vectis.api.serializers import CountryField, StrictSerializer
-from vectis.currencies import CURRENCY_CODES
-from vectis.serializers import MoneyField
+from vectis.api.serializers import StrictSerializer
+from vectis.serializers import (
+    BooleanField,
+    CharField,
+    CountryField,
+    CurrencyField,
+    DecimalField,
+    IntegerField,
+    MoneyField,
+)
 
 METADATA_MAX_BYTES = 16 * 1024
 MAX_COMPONENTS = 50
 
 
-class SkuField(serializers.CharField):
+class SkuField(CharField):
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", 64)
         super().__init__(**kwargs)
@@ -28,7 +35,7 @@ class SkuField(serializers.CharField):
         return value
 
 
-class BarcodeField(serializers.CharField):
+class BarcodeField(CharField):
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", 14)
         kwargs.setdefault("allow_blank", True)
@@ -45,20 +52,6 @@ class BarcodeField(serializers.CharField):
         return value
 
 
-class CurrencyField(serializers.CharField):
-    def __init__(self, **kwargs):
-        kwargs.setdefault("max_length", 3)
-        super().__init__(**kwargs)
-
-    def to_internal_value(self, data):
-        value = super().to_internal_value(data).upper()
-        if value not in CURRENCY_CODES:
-            raise serializers.ValidationError(
-                f"{value!r} is not an ISO 4217 currency code.", code="invalid_currency"
-            )
-        return value
-
-
 class MetadataField(serializers.JSONField):
     def to_internal_value(self, data):
         value = super().to_internal_value(data)
@@ -70,13 +63,13 @@ class MetadataField(serializers.JSONField):
 
 
 class DimensionsInSerializer(StrictSerializer):
-    length = serializers.DecimalField(
+    length = DecimalField(
         max_digits=10, decimal_places=2, min_value=0, allow_null=True, required=False
     )
-    width = serializers.DecimalField(
+    width = DecimalField(
         max_digits=10, decimal_places=2, min_value=0, allow_null=True, required=False
     )
-    height = serializers.DecimalField(
+    height = DecimalField(
         max_digits=10, decimal_places=2, min_value=0, allow_null=True, required=False
     )
     unit = serializers.ChoiceField(choices=["cm", "in"], required=False)
@@ -84,18 +77,19 @@ class DimensionsInSerializer(StrictSerializer):
 
 class KitComponentInSerializer(StrictSerializer):
     sku = SkuField()
-    quantity = serializers.IntegerField(min_value=1, max_value=10_000)
+    quantity = IntegerField(min_value=1, max_value=10_000)
 
 
 class ProductCreateSerializer(StrictSerializer):
+    resource = ProductSerializer
     sku = SkuField()
     type = serializers.ChoiceField(choices=["simple", "kit"], default="simple")
-    name = serializers.CharField(max_length=300)
-    description = serializers.CharField(required=False, allow_blank=True)
+    name = CharField(max_length=300)
+    description = CharField(required=False, allow_blank=True)
     barcode = BarcodeField(required=False)
-    hs_code = serializers.CharField(max_length=12, required=False, allow_blank=True)
+    hs_code = CharField(max_length=12, required=False, allow_blank=True)
     country_of_origin = CountryField(required=False, allow_blank=True)
-    weight = serializers.DecimalField(
+    weight = DecimalField(
         max_digits=12, decimal_places=3, min_value=0, required=False, allow_null=True
     )
     weight_unit = serializers.ChoiceField(choices=["g", "kg", "oz", "lb"], required=False)
@@ -104,8 +98,8 @@ class ProductCreateSerializer(StrictSerializer):
     price = MoneyField(required=False, allow_null=True)
     currency = CurrencyField(required=False)
     tracking = serializers.ChoiceField(choices=["none", "lot", "serial"], required=False)
-    low_stock_threshold = serializers.IntegerField(min_value=0, required=False, allow_null=True)
-    active = serializers.BooleanField(required=False)
+    low_stock_threshold = IntegerField(min_value=0, required=False, allow_null=True)
+    active = BooleanField(required=False)
     metadata = MetadataField(required=False)
     components = KitComponentInSerializer(many=True, required=False, max_length=MAX_COMPONENTS)
 
@@ -123,12 +117,9 @@ class ProductCreateSerializer(StrictSerializer):
 class ProductUpdateSerializer(ProductCreateSerializer):
     """PATCH: every field optional; `sku` is immutable."""
 
-    sku = serializers.CharField(read_only=True)
-    id = serializers.CharField(read_only=True)
-    created_at = serializers.DateTimeField(read_only=True)
-    updated_at = serializers.DateTimeField(read_only=True)
+    sku = CharField(read_only=True)
     type = serializers.ChoiceField(choices=["simple", "kit"], required=False)
-    name = serializers.CharField(max_length=300, required=False)
+    name = CharField(max_length=300, required=False)
 
     def validate(self, attrs):
         current = self.context.get("product")
@@ -155,8 +146,8 @@ def _check_kit_shape(attrs, product_type, existing_components: bool = False):
 
 
 class SkuAliasSerializer(serializers.ModelSerializer):
-    id = serializers.CharField(source="public_id", read_only=True)
-    product_id = serializers.CharField(source="product.public_id", read_only=True)
+    id = CharField(source="public_id", read_only=True)
+    product_id = CharField(source="product.public_id", read_only=True)
 
     class Meta:
         model = SkuAlias
@@ -164,8 +155,8 @@ class SkuAliasSerializer(serializers.ModelSerializer):
 
 
 class SkuAliasCreateSerializer(StrictSerializer):
-    channel = serializers.CharField(max_length=64)
-    alias = serializers.CharField(max_length=128)
+    channel = CharField(max_length=64)
+    alias = CharField(max_length=128)
 
 
 class ProductBulkSerializer(StrictSerializer):
@@ -175,21 +166,21 @@ class ProductBulkSerializer(StrictSerializer):
 
 
 class BulkItemErrorSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-    field = serializers.CharField(allow_null=True)
+    code = CharField()
+    message = CharField()
+    field = CharField(allow_null=True)
 
 
 class BulkItemResultSerializer(serializers.Serializer):
-    index = serializers.IntegerField()
-    sku = serializers.CharField(allow_null=True)
+    index = IntegerField()
+    sku = CharField(allow_null=True)
     status = serializers.ChoiceField(choices=["created", "updated", "error"])
-    id = serializers.CharField(allow_null=True, required=False)
+    id = CharField(allow_null=True, required=False)
     error = BulkItemErrorSerializer(required=False)
 
 
 class ProductBulkResultSerializer(serializers.Serializer):
-    created = serializers.IntegerField()
-    updated = serializers.IntegerField()
-    failed = serializers.IntegerField()
+    created = IntegerField()
+    updated = IntegerField()
+    failed = IntegerField()
     results = BulkItemResultSerializer(many=True)

@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -18,6 +19,7 @@ from catalog.api.serializers import (
     SkuAliasSerializer,
 )
 from catalog.filtersets import ProductFilterSet
+from vectis.api.filters import StrictBooleanField, check_query_params
 from vectis.api.views import VectisGenericViewSet, validated
 
 TAGS = ["products"]
@@ -135,12 +137,11 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VectisGen
 
 
 def _bool_param(request, name: str) -> bool:
-    raw = request.query_params.get(name, "false").lower()
-    if raw in ("true", "1"):
-        return True
-    if raw in ("false", "0", ""):
-        return False
-    raise ValidationError({name: ["Use true or false."]})
+    check_query_params(request.query_params, [name])
+    try:
+        return bool(StrictBooleanField().clean(request.query_params.get(name, "false")))
+    except DjangoValidationError as exc:
+        raise ValidationError({name: exc.messages}) from None
 
 
 @extend_schema_view(list=extend_schema(summary="List a product's channel SKU aliases", tags=TAGS))

@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from inventory.models import ADJUST_REASONS, MAX_ON_HAND, MAX_UNITS, LowStockRule
@@ -10,6 +11,7 @@ from inventory.selectors import SORTS
 from orders.representation import OrderSerializer
 from vectis.api.filters import DateOrDateTimeField, StrictBooleanField
 from vectis.api.serializers import StrictSerializer
+from vectis.serializers import BooleanField, CharField, DateTimeField, IntegerField
 
 MAX_HOLD_SECONDS = 30 * 24 * 3600
 
@@ -23,10 +25,8 @@ def _one_of(attrs: dict, names: tuple[str, ...]) -> None:
 
 
 class ProductRefSerializer(StrictSerializer):
-    sku = serializers.CharField(max_length=64, required=False, help_text="Product SKU.")
-    product_id = serializers.CharField(
-        max_length=32, required=False, help_text="Or the product id (`prd_…`)."
-    )
+    sku = CharField(max_length=64, required=False, help_text="Product SKU.")
+    product_id = CharField(max_length=32, required=False, help_text="Or the product id (`prd_…`).")
 
     def validate(self, attrs):
         _one_of(attrs, ("sku", "product_id"))
@@ -35,28 +35,28 @@ class ProductRefSerializer(StrictSerializer):
 
 # --- requests ----------------------------------------------------------------------------------
 class AdjustSerializer(ProductRefSerializer):
-    warehouse_id = serializers.CharField(max_length=32)
-    location_id = serializers.CharField(
+    warehouse_id = CharField(max_length=32)
+    location_id = CharField(
         max_length=32, required=False, help_text="A bin of the warehouse; default: its default bin."
     )
-    quantity = serializers.IntegerField(
+    quantity = IntegerField(
         required=False,
         min_value=-MAX_UNITS,
         max_value=MAX_UNITS,
         help_text="Signed change of on_hand (not 0). Or send set_on_hand.",
     )
-    set_on_hand = serializers.IntegerField(
+    set_on_hand = IntegerField(
         required=False, min_value=0, max_value=MAX_ON_HAND, help_text="Absolute count."
     )
-    expected_on_hand = serializers.IntegerField(
+    expected_on_hand = IntegerField(
         required=False,
         min_value=0,
         max_value=MAX_ON_HAND,
         help_text="Compare-and-set: refuse (409 stale_quantity) unless on_hand is this.",
     )
     reason = serializers.ChoiceField(choices=ADJUST_REASONS)
-    note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
-    reference = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    note = CharField(max_length=1000, required=False, allow_blank=True, default="")
+    reference = CharField(max_length=200, required=False, allow_blank=True, default="")
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
@@ -69,44 +69,44 @@ class AdjustSerializer(ProductRefSerializer):
 
 
 class TransferSerializer(ProductRefSerializer):
-    quantity = serializers.IntegerField(min_value=1, max_value=MAX_UNITS)
-    from_warehouse_id = serializers.CharField(max_length=32)
-    from_location_id = serializers.CharField(
+    quantity = IntegerField(min_value=1, max_value=MAX_UNITS)
+    from_warehouse_id = CharField(max_length=32)
+    from_location_id = CharField(
         max_length=32, required=False, help_text="Default: the warehouse's default bin."
     )
-    to_warehouse_id = serializers.CharField(max_length=32)
-    to_location_id = serializers.CharField(
+    to_warehouse_id = CharField(max_length=32)
+    to_location_id = CharField(
         max_length=32, required=False, help_text="Default: the warehouse's default bin."
     )
-    note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+    note = CharField(max_length=1000, required=False, allow_blank=True, default="")
 
 
 class ReserveItemSerializer(ProductRefSerializer):
-    quantity = serializers.IntegerField(min_value=1, max_value=1_000_000)
-    warehouse_id = serializers.CharField(
+    quantity = IntegerField(min_value=1, max_value=1_000_000)
+    warehouse_id = CharField(
         max_length=32, required=False, help_text="Only this warehouse; default: any, by priority."
     )
 
 
 class ReserveSerializer(StrictSerializer):
-    order_id = serializers.CharField(
+    order_id = CharField(
         max_length=32,
         required=False,
         help_text="Reserve this order's open lines (or only the listed `items`).",
     )
-    reference = serializers.CharField(
+    reference = CharField(
         max_length=200,
         required=False,
         help_text="For a hold: what the units are held for (a cart, a quote).",
     )
     items = ReserveItemSerializer(many=True, allow_empty=False, max_length=500, required=False)
-    expires_in = serializers.IntegerField(
+    expires_in = IntegerField(
         required=False,
         min_value=1,
         max_value=MAX_HOLD_SECONDS,
         help_text="Seconds until the hold lapses (up to 30 days); default: never.",
     )
-    allow_partial = serializers.BooleanField(
+    allow_partial = BooleanField(
         default=False,
         help_text="Reserve what is available and report each line's shortfall, instead of "
         "refusing the whole request (409 insufficient_stock). Orders always reserve what "
@@ -126,11 +126,11 @@ class ReserveSerializer(StrictSerializer):
 
 
 class ReleaseSerializer(StrictSerializer):
-    reservation_id = serializers.CharField(max_length=32, required=False)
-    reference = serializers.CharField(
+    reservation_id = CharField(max_length=32, required=False)
+    reference = CharField(
         max_length=200, required=False, help_text="Every active hold with this reference."
     )
-    order_id = serializers.CharField(
+    order_id = CharField(
         max_length=32, required=False, help_text="Everything the order has reserved."
     )
 
@@ -140,8 +140,8 @@ class ReleaseSerializer(StrictSerializer):
 
 
 class ThresholdSerializer(ProductRefSerializer):
-    warehouse_id = serializers.CharField(max_length=32)
-    low_stock_threshold = serializers.IntegerField(
+    warehouse_id = CharField(max_length=32)
+    low_stock_threshold = IntegerField(
         min_value=0,
         max_value=MAX_UNITS,
         allow_null=True,
@@ -150,7 +150,8 @@ class ThresholdSerializer(ProductRefSerializer):
 
 
 class InventoryQuerySerializer(serializers.Serializer):
-    """Query parameters of GET /v1/inventory."""
+    """Query parameters of GET /v1/inventory. They arrive as strings, so DRF's own fields here
+    rather than the JSON-typed ones of vectis.serializers."""
 
     warehouse = serializers.CharField(
         required=False, help_text="Warehouse id (`wh_…`), or a comma-separated list."
@@ -169,54 +170,55 @@ class InventoryQuerySerializer(serializers.Serializer):
         required=False,
         help_text="`true`: available ≤ low-stock threshold; `false`: above it or no threshold.",
     )
-    updated_after = serializers.CharField(required=False, help_text="ISO 8601 date or date-time.")
+    updated_after = serializers.CharField(
+        required=False, help_text="A date (midnight UTC) or an RFC 3339 date-time."
+    )
     sort = serializers.ChoiceField(
         choices=[*SORTS, *(f"-{name}" for name in SORTS)], required=False, default="sku"
     )
 
     def validate_below_threshold(self, value):
-        try:
-            return StrictBooleanField().clean(value)
-        except Exception as exc:
-            raise serializers.ValidationError("Use true or false.", code="invalid") from exc
+        return _form_value(StrictBooleanField(), value)
 
     def validate_updated_after(self, value):
-        try:
-            return DateOrDateTimeField().clean(value)
-        except Exception as exc:
-            raise serializers.ValidationError(
-                "Use an ISO 8601 date (2026-01-31) or date-time (2026-01-31T10:00:00Z).",
-                code="invalid",
-            ) from exc
+        return _form_value(DateOrDateTimeField(), value)
+
+
+def _form_value(field, value):
+    """The filter fields of vectis.api.filters, used in a serializer of query parameters."""
+    try:
+        return field.clean(value)
+    except DjangoValidationError as exc:
+        raise serializers.ValidationError(exc.messages[0], code="invalid") from None
 
 
 # --- responses ---------------------------------------------------------------------------------
 class InventoryLocationSerializer(serializers.Serializer):
-    location_id = serializers.CharField()
-    code = serializers.CharField()
-    pickable = serializers.BooleanField()
-    on_hand = serializers.IntegerField()
-    reserved = serializers.IntegerField()
-    available = serializers.IntegerField()
+    location_id = CharField()
+    code = CharField()
+    pickable = BooleanField()
+    on_hand = IntegerField()
+    reserved = IntegerField()
+    available = IntegerField()
 
 
 class InventoryRowSerializer(serializers.Serializer):
-    product_id = serializers.CharField()
-    sku = serializers.CharField()
+    product_id = CharField()
+    sku = CharField()
     type = serializers.ChoiceField(
         choices=["simple", "kit"], help_text="Kit rows are computed from their components."
     )
-    warehouse_id = serializers.CharField()
-    warehouse_code = serializers.CharField()
-    on_hand = serializers.IntegerField()
-    reserved = serializers.IntegerField()
-    available = serializers.IntegerField(
+    warehouse_id = CharField()
+    warehouse_code = CharField()
+    on_hand = IntegerField()
+    reserved = IntegerField()
+    available = IntegerField(
         help_text="Units that can be reserved: pickable, active bins, minus live reservations."
     )
-    low_stock_threshold = serializers.IntegerField(
+    low_stock_threshold = IntegerField(
         allow_null=True, help_text="The warehouse override, else the product's."
     )
-    updated_at = serializers.DateTimeField(allow_null=True)
+    updated_at = DateTimeField(allow_null=True)
     locations = InventoryLocationSerializer(many=True)
 
 
@@ -226,15 +228,15 @@ class StockChangeSerializer(serializers.Serializer):
 
 
 class ShortfallSerializer(serializers.Serializer):
-    index = serializers.IntegerField(help_text="Position in `items`.")
-    sku = serializers.CharField()
-    requested = serializers.IntegerField()
-    reserved = serializers.IntegerField()
-    shortfall = serializers.IntegerField()
+    index = IntegerField(help_text="Position in `items`.")
+    sku = CharField()
+    requested = IntegerField()
+    reserved = IntegerField()
+    shortfall = IntegerField()
 
 
 class ReserveResultSerializer(serializers.Serializer):
-    reference = serializers.CharField(help_text="The hold's reference, or the order id.")
+    reference = CharField(help_text="The hold's reference, or the order id.")
     order = OrderSerializer(required=False, help_text="With `order_id`: the order after it.")
     reservations = ReservationSerializer(many=True)
     shortfalls = ShortfallSerializer(many=True)
@@ -247,11 +249,11 @@ class ReleaseResultSerializer(serializers.Serializer):
 
 
 class ThresholdOutSerializer(serializers.ModelSerializer):
-    product_id = serializers.CharField(source="product.public_id")
-    sku = serializers.CharField(source="product.sku")
-    warehouse_id = serializers.CharField(source="warehouse.public_id")
-    low_stock_threshold = serializers.IntegerField(source="threshold", allow_null=True)
-    is_low = serializers.BooleanField(help_text="An alert fired and available has not recovered.")
+    product_id = CharField(source="product.public_id")
+    sku = CharField(source="product.sku")
+    warehouse_id = CharField(source="warehouse.public_id")
+    low_stock_threshold = IntegerField(source="threshold", allow_null=True)
+    is_low = BooleanField(help_text="An alert fired and available has not recovered.")
 
     class Meta:
         model = LowStockRule

@@ -33,6 +33,7 @@ from inventory.representation import (
 from orders import services as order_services
 from orders.models import Order
 from orders.representation import OrderSerializer, orders_queryset
+from vectis.api.filters import check_query_params
 from vectis.api.views import VectisGenericViewSet, validated
 from vectis.errors import Conflict, ValidationFailed
 from warehouses.models import Location, Warehouse
@@ -117,6 +118,7 @@ class InventoryViewSet(VectisGenericViewSet):
         responses={200: InventoryRowSerializer(many=True)},
     )
     def list(self, request):
+        check_query_params(request.query_params, InventoryQuerySerializer().fields)
         query = validated(InventoryQuerySerializer, request.query_params)
         filters = selectors.InventoryFilters(
             available_lte=query.get("available_lte"),

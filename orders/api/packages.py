@@ -13,10 +13,11 @@ from orders import labels, services
 from orders.api.serializers import LineRefSerializer
 from orders.models import Package, TrackingEvent
 from orders.representation import PackageSerializer, packages_queryset
-from vectis.api.filters import CommaListFilter, DateOrDateTimeFilter
+from vectis.api.filters import CommaListFilter, DateOrDateTimeFilter, check_query_params
 from vectis.api.serializers import StrictSerializer, TrackingNumberField
 from vectis.api.views import VectisGenericViewSet, validated
 from vectis.errors import ValidationFailed
+from vectis.serializers import CharField, DateTimeField, DecimalField
 
 TAGS = ["packages"]
 
@@ -24,10 +25,7 @@ TAGS = ["packages"]
 class PackageFilterSet(django_filters.FilterSet):
     order = django_filters.CharFilter(field_name="order__public_id", help_text="Order id.")
     warehouse = CommaListFilter(field_name="warehouse__public_id", help_text="Warehouse id(s).")
-    status = CommaListFilter(
-        field_name="status",
-        help_text="pending, shipped, in_transit, delivered, cancelled (comma list).",
-    )
+    status = CommaListFilter(field_name="status", help_text="One status or a comma list.")
     carrier = django_filters.CharFilter(field_name="carrier")
     tracking_number = django_filters.CharFilter(field_name="tracking_number")
     shipped_after = DateOrDateTimeFilter(field_name="shipped_at", lookup_expr="gte")
@@ -38,16 +36,17 @@ class PackageFilterSet(django_filters.FilterSet):
 
 
 class PackageDimensionsInSerializer(StrictSerializer):
-    length = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0)
-    width = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0)
-    height = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0)
+    length = DecimalField(max_digits=10, decimal_places=2, min_value=0)
+    width = DecimalField(max_digits=10, decimal_places=2, min_value=0)
+    height = DecimalField(max_digits=10, decimal_places=2, min_value=0)
     unit = serializers.ChoiceField(choices=["cm", "in"], default="cm")
 
 
 class PackageUpdateSerializer(StrictSerializer):
-    carrier = serializers.CharField(max_length=64, required=False, allow_blank=True)
-    service = serializers.CharField(max_length=64, required=False, allow_blank=True)
-    weight = serializers.DecimalField(
+    resource = PackageSerializer
+    carrier = CharField(max_length=64, required=False, allow_blank=True)
+    service = CharField(max_length=64, required=False, allow_blank=True)
+    weight = DecimalField(
         max_digits=12, decimal_places=3, min_value=0, required=False, allow_null=True
     )
     weight_unit = serializers.ChoiceField(choices=["g", "kg", "oz", "lb"], required=False)
@@ -61,27 +60,25 @@ class PackageSplitSerializer(StrictSerializer):
 
 
 class PackageShipSerializer(StrictSerializer):
-    carrier = serializers.CharField(
+    carrier = CharField(
         max_length=64,
         required=False,
         help_text="An adapter (`local`: Vectis issues the tracking number and draws the label; "
         "`manual`: you bring the tracking number), or any carrier name with your "
         "`tracking_number`. Default: the package's carrier, else VECTIS_DEFAULT_CARRIER.",
     )
-    service = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    service = CharField(max_length=64, required=False, allow_blank=True)
     tracking_number = TrackingNumberField(required=False)
-    weight = serializers.DecimalField(max_digits=12, decimal_places=3, min_value=0, required=False)
+    weight = DecimalField(max_digits=12, decimal_places=3, min_value=0, required=False)
     weight_unit = serializers.ChoiceField(choices=["g", "kg", "oz", "lb"], required=False)
     dimensions = PackageDimensionsInSerializer(required=False)
 
 
 class TrackingInSerializer(StrictSerializer):
     status = serializers.ChoiceField(choices=TrackingEvent.STATUSES)
-    occurred_at = serializers.DateTimeField()
-    location = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    description = serializers.CharField(
-        max_length=500, required=False, allow_blank=True, default=""
-    )
+    occurred_at = DateTimeField()
+    location = CharField(max_length=200, required=False, allow_blank=True, default="")
+    description = CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
 class PackageSplitResultSerializer(serializers.Serializer):
@@ -182,6 +179,7 @@ class PackageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VectisGen
     @action(detail=True, methods=["get"], filterset_class=None)
     def label(self, request, id=None):
         package = self.get_object()
+        check_query_params(request.query_params, ["format"])
         fmt = request.query_params.get("format", "pdf")
         if fmt not in ("pdf", "zpl", "png"):
             raise ValidationFailed("format is one of pdf, zpl, png.", field="format")

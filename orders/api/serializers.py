@@ -1,20 +1,27 @@
 from rest_framework import serializers
 
-from catalog.api.serializers import CurrencyField, MetadataField
-from orders.representation import OrderEventSerializer, OrderSerializer  # noqa: F401
+from catalog.api.serializers import MetadataField
+from orders.representation import OrderEventSerializer, OrderSerializer  # noqa: F401  (views)
 from vectis.api.serializers import AddressSerializer, StrictSerializer, TrackingNumberField
-from vectis.serializers import MoneyField
+from vectis.serializers import (
+    BooleanField,
+    CharField,
+    CurrencyField,
+    DateTimeField,
+    IntegerField,
+    MoneyField,
+)
 
 MAX_LINES = 500
 
 
 class ShipToSerializer(AddressSerializer):
-    name = serializers.CharField(max_length=200)
+    name = CharField(max_length=200)
 
 
 class OrderItemSerializer(StrictSerializer):
-    sku = serializers.CharField(max_length=64, help_text="Product SKU or the channel's alias.")
-    quantity = serializers.IntegerField(min_value=1, max_value=1_000_000)
+    sku = CharField(max_length=64, help_text="Product SKU or the channel's alias.")
+    quantity = IntegerField(min_value=1, max_value=1_000_000)
     price = MoneyField(required=False, default=0)
 
 
@@ -25,35 +32,34 @@ class TotalsInSerializer(StrictSerializer):
 
 
 class PaymentSerializer(StrictSerializer):
-    provider = serializers.CharField(max_length=64, required=False, allow_blank=True)
-    reference = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    status = serializers.CharField(max_length=32, required=False, allow_blank=True)
+    provider = CharField(max_length=64, required=False, allow_blank=True)
+    reference = CharField(max_length=200, required=False, allow_blank=True)
+    status = CharField(max_length=32, required=False, allow_blank=True)
 
 
 class OrderCreateSerializer(StrictSerializer):
-    external_id = serializers.CharField(max_length=128)
-    channel = serializers.CharField(max_length=64)
+    resource = OrderSerializer
+    external_id = CharField(max_length=128)
+    channel = CharField(max_length=64)
     items = OrderItemSerializer(many=True, allow_empty=False, max_length=MAX_LINES)
     ship_to = ShipToSerializer()
     currency = CurrencyField(required=False, default="USD")
-    shipping_method = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    placed_at = serializers.DateTimeField(required=False, allow_null=True)
-    notes = serializers.CharField(max_length=5000, required=False, allow_blank=True)
-    tags = serializers.ListField(
-        child=serializers.CharField(max_length=64), required=False, max_length=50
-    )
+    shipping_method = CharField(max_length=100, required=False, allow_blank=True)
+    placed_at = DateTimeField(required=False, allow_null=True)
+    notes = CharField(max_length=5000, required=False, allow_blank=True)
+    tags = serializers.ListField(child=CharField(max_length=64), required=False, max_length=50)
     metadata = MetadataField(required=False)
     totals = TotalsInSerializer(required=False)
     payment = PaymentSerializer(required=False)
-    priority = serializers.IntegerField(required=False, min_value=-1000, max_value=1000)
-    hold = serializers.BooleanField(required=False, default=False)
-    hold_reason = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    priority = IntegerField(required=False, min_value=-1000, max_value=1000)
+    hold = BooleanField(required=False, default=False)
+    hold_reason = CharField(max_length=500, required=False, allow_blank=True)
 
 
 class LineRefSerializer(StrictSerializer):
-    line_id = serializers.CharField(max_length=32, required=False)
-    sku = serializers.CharField(max_length=64, required=False)
-    quantity = serializers.IntegerField(min_value=1, max_value=1_000_000)
+    line_id = CharField(max_length=32, required=False)
+    sku = CharField(max_length=64, required=False)
+    quantity = IntegerField(min_value=1, max_value=1_000_000)
 
     def validate(self, attrs):
         if bool(attrs.get("line_id")) == bool(attrs.get("sku")):
@@ -64,11 +70,11 @@ class LineRefSerializer(StrictSerializer):
 
 
 class HoldSerializer(StrictSerializer):
-    reason = serializers.CharField(max_length=500)
+    reason = CharField(max_length=500)
 
 
 class CancelSerializer(StrictSerializer):
-    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    reason = CharField(max_length=500, required=False, allow_blank=True, default="")
     items = LineRefSerializer(
         many=True,
         required=False,
@@ -79,10 +85,10 @@ class CancelSerializer(StrictSerializer):
 
 
 class PackageInSerializer(StrictSerializer):
-    warehouse_id = serializers.CharField(max_length=32)
+    warehouse_id = CharField(max_length=32)
     lines = LineRefSerializer(many=True, allow_empty=False, max_length=MAX_LINES)
-    carrier = serializers.CharField(max_length=64, required=False, allow_blank=True)
-    service = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    carrier = CharField(max_length=64, required=False, allow_blank=True)
+    service = CharField(max_length=64, required=False, allow_blank=True)
     tracking_number = TrackingNumberField(required=False)
 
 
@@ -97,11 +103,11 @@ class ShipSerializer(StrictSerializer):
 
 
 class ItemChangeSerializer(StrictSerializer):
-    line_id = serializers.CharField(
+    line_id = CharField(
         max_length=32, required=False, help_text="A line to change; quantity 0 removes it."
     )
-    sku = serializers.CharField(max_length=64, required=False, help_text="A line to add.")
-    quantity = serializers.IntegerField(min_value=0, max_value=1_000_000)
+    sku = CharField(max_length=64, required=False, help_text="A line to add.")
+    quantity = IntegerField(min_value=0, max_value=1_000_000)
     price = MoneyField(required=False)
 
     def validate(self, attrs):
@@ -118,23 +124,22 @@ class ItemChangeSerializer(StrictSerializer):
 
 
 class OrderUpdateSerializer(StrictSerializer):
+    resource = OrderSerializer
     ship_to = ShipToSerializer(required=False, partial=True)
-    notes = serializers.CharField(max_length=5000, required=False, allow_blank=True)
-    tags = serializers.ListField(
-        child=serializers.CharField(max_length=64), required=False, max_length=50
-    )
+    notes = CharField(max_length=5000, required=False, allow_blank=True)
+    tags = serializers.ListField(child=CharField(max_length=64), required=False, max_length=50)
     metadata = MetadataField(required=False)
-    shipping_method = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    sub_status = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    priority = serializers.IntegerField(required=False, min_value=-1000, max_value=1000)
+    shipping_method = CharField(max_length=100, required=False, allow_blank=True)
+    sub_status = CharField(max_length=100, required=False, allow_blank=True)
+    priority = IntegerField(required=False, min_value=-1000, max_value=1000)
     items = ItemChangeSerializer(many=True, required=False, allow_empty=False, max_length=MAX_LINES)
 
 
 class OrderStatusSerializer(serializers.Serializer):
-    id = serializers.CharField(source="public_id")
-    status = serializers.CharField()
-    sub_status = serializers.CharField()
-    updated_at = serializers.DateTimeField()
+    id = CharField(source="public_id")
+    status = CharField()
+    sub_status = CharField()
+    updated_at = DateTimeField()
 
 
 MAX_BULK = 100
@@ -150,22 +155,22 @@ class OrderBulkSerializer(StrictSerializer):
 
 
 class BulkOrderResultSerializer(serializers.Serializer):
-    index = serializers.IntegerField()
-    external_id = serializers.CharField(allow_null=True)
+    index = IntegerField()
+    external_id = CharField(allow_null=True)
     status = serializers.ChoiceField(choices=["created", "error"])
-    id = serializers.CharField(required=False, help_text="The new order's id.")
+    id = CharField(required=False, help_text="The new order's id.")
     error = serializers.DictField(required=False, help_text="`code`, `message`, `field`.")
 
 
 class CancelBulkSerializer(StrictSerializer):
     order_ids = serializers.ListField(
-        child=serializers.CharField(max_length=32), allow_empty=False, max_length=MAX_BULK
+        child=CharField(max_length=32), allow_empty=False, max_length=MAX_BULK
     )
-    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    reason = CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
 class CancelBulkResultSerializer(serializers.Serializer):
-    order_id = serializers.CharField()
+    order_id = CharField()
     status = serializers.ChoiceField(choices=["cancelled", "error"])
     error = serializers.DictField(required=False)
 

@@ -22,7 +22,6 @@ from orders.api.serializers import (
     OrderUpdateSerializer,
     ShipSerializer,
 )
-from orders.exceptions import FieldLocked
 from orders.filtersets import OrderFilterSet
 from orders.models import Order, Package
 from orders.representation import orders_queryset
@@ -31,23 +30,6 @@ from vectis.api.views import VectisGenericViewSet, validated
 from vectis.errors import DomainError
 
 TAGS = ["orders"]
-# Order fields set at intake (or by the lifecycle) that PATCH never changes: 409, not 400.
-FIXED_FIELDS = {
-    "id",
-    "external_id",
-    "channel",
-    "status",
-    "currency",
-    "placed_at",
-    "totals",
-    "subtotal",
-    "total",
-    "payment",
-    "hold",
-    "hold_reason",
-    "created_at",
-    "updated_at",
-}
 
 
 def _failed(index: int, external_id, code: str, error: dict) -> dict:
@@ -130,18 +112,15 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VectisGener
         summary="Update an order",
         description="`ship_to` fields merge. `notes`, `tags`, `metadata`, `shipping_method`, "
         "`sub_status`, `priority` change until the order is fully shipped; `items` only while "
-        "it is pending or backordered. Anything else (`channel`, `status`, `totals`, …) is 409 "
-        "`field_locked` naming the field.",
+        "it is pending or backordered; a change the order's state no longer allows is 409 "
+        "`field_locked` naming the field. A read-only field (`channel`, `status`, `totals`, …) "
+        "is 400 `validation_error` with detail code `read_only`, as on every resource.",
         tags=TAGS,
         request=OrderUpdateSerializer,
         responses={200: OrderSerializer},
     )
     def partial_update(self, request, id=None):
         order = self.get_object()
-        if isinstance(request.data, dict):
-            fixed = sorted(FIXED_FIELDS & set(request.data))
-            if fixed:
-                raise FieldLocked(f"{fixed[0]} cannot be changed on an order.", field=fixed[0])
         data = validated(OrderUpdateSerializer, request.data, partial=True)
         services.order_update(order=order, data=data, actor=self.actor)
         return self._respond(order.pk)
@@ -341,7 +320,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VectisGener
         tags=TAGS,
         responses={200: OrderEventSerializer(many=True)},
     )
-    @action(detail=True, methods=["get"], filterset_class=None)
+    @action(detail=True, methods=["get"], filter_backends=[])
     def events(self, request, id=None):
         order = self.get_object()
         page = self.paginate_queryset(order.events.all())

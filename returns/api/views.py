@@ -10,12 +10,19 @@ from orders import labels
 from orders.models import Order
 from returns import services
 from returns.models import CONDITIONS, DISPOSITIONS, REASONS, Return
-from returns.representation import RefundSerializer, ReturnSerializer, returns_queryset
+from returns.representation import ReturnSerializer, returns_queryset
 from vectis.api.filters import CommaListFilter, TimestampFilterSet
 from vectis.api.serializers import StrictSerializer
 from vectis.api.views import VectisGenericViewSet, validated
 from vectis.errors import ValidationFailed
-from vectis.serializers import format_money
+from vectis.serializers import (
+    BooleanField,
+    CharField,
+    CurrencyField,
+    IntegerField,
+    MoneyField,
+    format_money,
+)
 from warehouses.models import Location, Warehouse
 
 TAGS = ["returns"]
@@ -32,11 +39,11 @@ class ReturnFilterSet(TimestampFilterSet):
 
 
 class ReturnLineInSerializer(StrictSerializer):
-    order_line_id = serializers.CharField(max_length=32, required=False)
-    sku = serializers.CharField(max_length=64, required=False)
-    quantity = serializers.IntegerField(min_value=1, max_value=1_000_000)
+    order_line_id = CharField(max_length=32, required=False)
+    sku = CharField(max_length=64, required=False)
+    quantity = IntegerField(min_value=1, max_value=1_000_000)
     reason = serializers.ChoiceField(choices=REASONS)
-    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    note = CharField(max_length=500, required=False, allow_blank=True, default="")
 
     def validate(self, attrs):
         if bool(attrs.get("order_line_id")) == bool(attrs.get("sku")):
@@ -47,24 +54,34 @@ class ReturnLineInSerializer(StrictSerializer):
 
 
 class ReturnCreateSerializer(StrictSerializer):
-    order_id = serializers.CharField(max_length=32)
+    resource = ReturnSerializer
+    order_id = CharField(max_length=32)
     lines = ReturnLineInSerializer(many=True, allow_empty=False, max_length=500)
-    rma_number = serializers.CharField(
+    rma_number = CharField(
         max_length=32, required=False, help_text="Your own RMA number; default: generated."
     )
-    notes = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+    notes = CharField(max_length=5000, required=False, allow_blank=True, default="")
+
+
+class RefundSerializer(StrictSerializer):
+    amount = MoneyField()
+    currency = CurrencyField()
+    reference = CharField(max_length=200, required=False, allow_blank=True)
+    status = serializers.ChoiceField(
+        choices=["pending", "issued", "failed"], required=False, default="pending"
+    )
 
 
 class AuthorizeSerializer(StrictSerializer):
-    warehouse_id = serializers.CharField(
+    warehouse_id = CharField(
         max_length=32, required=False, help_text="Default: the warehouse the order shipped from."
     )
     refund = RefundSerializer(required=False)
-    label = serializers.BooleanField(default=False, help_text="Issue a return label.")
+    label = BooleanField(default=False, help_text="Issue a return label.")
 
 
 class RejectSerializer(StrictSerializer):
-    reason = serializers.CharField(max_length=500)
+    reason = CharField(max_length=500)
 
 
 class CloseSerializer(StrictSerializer):
@@ -72,12 +89,12 @@ class CloseSerializer(StrictSerializer):
 
 
 class ReceiveItemSerializer(StrictSerializer):
-    order_line_id = serializers.CharField(max_length=32, required=False)
-    sku = serializers.CharField(max_length=64, required=False)
-    quantity_received = serializers.IntegerField(min_value=1, max_value=1_000_000)
+    order_line_id = CharField(max_length=32, required=False)
+    sku = CharField(max_length=64, required=False)
+    quantity_received = IntegerField(min_value=1, max_value=1_000_000)
     condition = serializers.ChoiceField(choices=CONDITIONS)
     disposition = serializers.ChoiceField(choices=DISPOSITIONS)
-    location_id = serializers.CharField(
+    location_id = CharField(
         max_length=32,
         required=False,
         help_text="Default: the default bin (restock) or the QUARANTINE bin (quarantine).",

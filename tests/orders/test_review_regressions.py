@@ -139,12 +139,14 @@ def test_patch_item_edge_cases_are_clear_4xx(api, stock, manual):
         path, {"items": [{"line_id": line_a, "quantity": 4}, {"sku": "NOPE", "quantity": 1}]}
     )
     assert (unknown.status_code, error_of(unknown)["field"]) == (400, "items[1].sku")
+    # a read-only field is a 400 on every resource (409 field_locked is for state locks)
     fixed = api.patch(path, {"channel": "amazon"})
     assert (fixed.status_code, error_of(fixed)["code"], error_of(fixed)["field"]) == (
-        409,
-        "field_locked",
+        400,
+        "validation_error",
         "channel",
     )
+    assert error_of(fixed)["details"][0]["code"] == "read_only"
     # a line with a reservation history is cancelled rather than deleted
     api.post(f"/v1/orders/{order['id']}/allocate")
     api.post(f"/v1/orders/{order['id']}/deallocate")

@@ -2,13 +2,13 @@
 
 import base64
 import binascii
-import json
 from urllib.parse import unquote_plus
 
 from oauth2_provider.oauth2_backends import OAuthLibCore
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.scopes import SettingsScopes
 
+from vectis import safejson
 from vectis.accounts import hashers
 
 
@@ -41,9 +41,9 @@ class JSONOrFormOAuthLibCore(OAuthLibCore):
         content_type = request.META.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
         if content_type == "application/json":
             try:
-                payload = json.loads(request.body.decode("utf-8") or "{}")
-            except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-                raise MalformedBody("The body is not valid JSON.") from exc
+                payload = safejson.loads(request.body or b"{}")
+            except ValueError as exc:  # malformed, too deep or not UTF-8
+                raise MalformedBody(f"The body is not valid JSON: {exc}") from exc
             if not isinstance(payload, dict):
                 raise MalformedBody("The body must be a JSON object.")
             for key, value in payload.items():

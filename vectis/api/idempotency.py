@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpResponse
 from django.utils import timezone
 
+from vectis import safejson
 from vectis.api.models import IdempotencyKey
 from vectis.errors import Conflict, DomainError, ValidationFailed
 
@@ -56,8 +57,9 @@ def validate_key(raw: str) -> str:
 def fingerprint(method: str, path: str, body: bytes) -> str:
     """Hash of method, path with query and body; JSON bodies are compared by content."""
     try:
-        canonical = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
-    except (ValueError, UnicodeDecodeError):
+        canonical = json.dumps(safejson.loads(body), sort_keys=True, separators=(",", ":"))
+        canonical = canonical.encode()
+    except ValueError:  # not JSON, too deep, or not UTF-8: compare the bytes
         canonical = body
     digest = hashlib.sha256()
     for part in (method.encode(), path.encode(), canonical):

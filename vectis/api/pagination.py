@@ -6,12 +6,14 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 
+from vectis.api.filters import check_query_params
+
 DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 100
 
 
 def _positive_int(raw: str | None, name: str, default: int, maximum: int | None = None) -> int:
-    if raw is None or raw == "":
+    if raw is None:
         return default
     try:
         value = int(raw)
@@ -29,6 +31,7 @@ class PagePagination(BasePagination):
     max_per_page = MAX_PER_PAGE
 
     def paginate_queryset(self, queryset, request, view=None):
+        check_query_params(request.query_params, ["page", "per_page"])
         self.page = _positive_int(request.query_params.get("page"), "page", 1)
         self.per_page = _positive_int(
             request.query_params.get("per_page"),

@@ -5,22 +5,41 @@ import re
 from django.core.validators import RegexValidator
 from rest_framework import serializers
 
-from vectis.countries import COUNTRY_CODES
+from vectis.serializers import CharField, CountryField, EmailField
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]*$")
 
 
 class StrictSerializer(serializers.Serializer):
-    """Refuses input keys it does not know, and read-only ones, instead of ignoring them."""
+    """Refuses input keys it does not know, and read-only ones, instead of ignoring them.
+
+    One rule for every write: a key that is not a writable field here is a 400
+    `validation_error` naming it, with detail code `read_only` when the resource has that field
+    (it is in `resource`, the resource's representation, or declared read-only here) and
+    `unknown_field` otherwise. 409 `field_locked` is left to the services, for a writable field
+    that the object's state locks (an order's items once allocated).
+    """
+
+    resource: type[serializers.Serializer] | None = None
+    _resource_fields: dict[type, frozenset[str]] = {}
+
+    @classmethod
+    def resource_fields(cls) -> frozenset[str]:
+        if cls.resource is None:
+            return frozenset()
+        if cls not in StrictSerializer._resource_fields:
+            StrictSerializer._resource_fields[cls] = frozenset(cls.resource().fields)
+        return StrictSerializer._resource_fields[cls]
 
     def to_internal_value(self, data):
         if isinstance(data, dict):
             writable = {name for name, f in self.fields.items() if not f.read_only}
+            known = self.resource_fields() | set(self.fields)
             errors = {}
             for key in data:
                 if key in writable:
                     continue
-                if key in self.fields:
+                if key in known:
                     errors[key] = [
                         serializers.ErrorDetail(f"{key} cannot be changed.", code="read_only")
                     ]
@@ -33,7 +52,7 @@ class StrictSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
-class CodeField(serializers.CharField):
+class CodeField(CharField):
     """A short identifier: letters, digits, `.`, `_`, `-`; starts with a letter or digit."""
 
     def __init__(self, **kwargs):
@@ -46,38 +65,23 @@ class CodeField(serializers.CharField):
         )
 
 
-class CountryField(serializers.CharField):
-    def __init__(self, **kwargs):
-        kwargs.setdefault("max_length", 2)
-        kwargs.setdefault("min_length", 2)
-        super().__init__(**kwargs)
-
-    def to_internal_value(self, data):
-        value = super().to_internal_value(data).upper()
-        if value not in COUNTRY_CODES:
-            raise serializers.ValidationError(
-                f"{value!r} is not an ISO 3166-1 alpha-2 country code.", code="invalid_country"
-            )
-        return value
-
-
 class AddressSerializer(StrictSerializer):
-    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    company = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    address1 = serializers.CharField(max_length=200)
-    address2 = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    city = serializers.CharField(max_length=100)
-    state = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    postal_code = serializers.CharField(max_length=20)
+    name = CharField(max_length=200, required=False, allow_blank=True)
+    company = CharField(max_length=200, required=False, allow_blank=True)
+    address1 = CharField(max_length=200)
+    address2 = CharField(max_length=200, required=False, allow_blank=True)
+    city = CharField(max_length=100)
+    state = CharField(max_length=100, required=False, allow_blank=True)
+    postal_code = CharField(max_length=20)
     country = CountryField()
-    phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
-    email = serializers.EmailField(required=False, allow_blank=True)
+    phone = CharField(max_length=40, required=False, allow_blank=True)
+    email = EmailField(required=False, allow_blank=True)
 
 
 TRACKING_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-]{3,39}$")
 
 
-class TrackingNumberField(serializers.CharField):
+class TrackingNumberField(CharField):
     """A carrier tracking number: 4 to 40 letters, digits and dashes (printable as Code 128)."""
 
     def __init__(self, **kwargs):

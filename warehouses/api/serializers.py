@@ -1,11 +1,12 @@
 from rest_framework import serializers
 
 from vectis.api.serializers import AddressSerializer, CodeField, StrictSerializer
+from vectis.serializers import BooleanField, CharField, IntegerField
 from warehouses.models import Location, Warehouse
 
 
 class WarehouseSerializer(serializers.ModelSerializer):
-    id = serializers.CharField(source="public_id", read_only=True)
+    id = CharField(source="public_id", read_only=True)
     address = AddressSerializer()
     default_location_id = serializers.SerializerMethodField()
 
@@ -33,27 +34,27 @@ class WarehouseSerializer(serializers.ModelSerializer):
 
 
 class WarehouseCreateSerializer(StrictSerializer):
+    resource = WarehouseSerializer
     code = CodeField()
-    name = serializers.CharField(max_length=200)
+    name = CharField(max_length=200)
     address = AddressSerializer()
-    priority = serializers.IntegerField(default=0, min_value=-1_000_000, max_value=1_000_000)
-    active = serializers.BooleanField(default=True)
+    priority = IntegerField(default=0, min_value=-1_000_000, max_value=1_000_000)
+    active = BooleanField(default=True)
 
 
 class WarehouseUpdateSerializer(StrictSerializer):
     code = CodeField(required=False)
-    name = serializers.CharField(max_length=200, required=False)
+    name = CharField(max_length=200, required=False)
     address = AddressSerializer(required=False, partial=True)
-    priority = serializers.IntegerField(required=False, min_value=-1_000_000, max_value=1_000_000)
-    active = serializers.BooleanField(required=False)
-    id = serializers.CharField(read_only=True)
-    created_at = serializers.DateTimeField(read_only=True)
-    updated_at = serializers.DateTimeField(read_only=True)
+    priority = IntegerField(required=False, min_value=-1_000_000, max_value=1_000_000)
+    active = BooleanField(required=False)
+
+    resource = WarehouseSerializer
 
 
 class LocationSerializer(serializers.ModelSerializer):
-    id = serializers.CharField(source="public_id", read_only=True)
-    warehouse_id = serializers.CharField(source="warehouse.public_id", read_only=True)
+    id = CharField(source="public_id", read_only=True)
+    warehouse_id = CharField(source="warehouse.public_id", read_only=True)
 
     class Meta:
         model = Location
@@ -71,17 +72,17 @@ class LocationSerializer(serializers.ModelSerializer):
 
 
 class LocationCreateSerializer(StrictSerializer):
+    resource = LocationSerializer
     code = CodeField()
-    name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    pickable = serializers.BooleanField(default=True)
-    active = serializers.BooleanField(default=True)
+    name = CharField(max_length=200, required=False, allow_blank=True, default="")
+    pickable = BooleanField(default=True)
+    active = BooleanField(default=True)
 
 
 class LocationUpdateSerializer(StrictSerializer):
     code = CodeField(required=False)
-    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    pickable = serializers.BooleanField(required=False)
-    active = serializers.BooleanField(required=False)
-    id = serializers.CharField(read_only=True)
-    warehouse_id = serializers.CharField(read_only=True)
-    is_default = serializers.BooleanField(read_only=True)
+    name = CharField(max_length=200, required=False, allow_blank=True)
+    pickable = BooleanField(required=False)
+    active = BooleanField(required=False)
+
+    resource = LocationSerializer

@@ -1,12 +1,13 @@
 from rest_framework import serializers
 
 from vectis.api.serializers import StrictSerializer
+from vectis.serializers import BooleanField, CharField, DateTimeField, IntegerField, URLField
 from webhooks.models import Delivery, DeliveryAttempt, Event, WebhookEndpoint
 
 
 class WebhookEndpointSerializer(serializers.ModelSerializer):
-    id = serializers.CharField(source="public_id", read_only=True)
-    events = serializers.ListField(child=serializers.CharField())
+    id = CharField(source="public_id", read_only=True)
+    events = serializers.ListField(child=CharField())
 
     class Meta:
         model = WebhookEndpoint
@@ -24,7 +25,7 @@ class WebhookEndpointSerializer(serializers.ModelSerializer):
 
 
 class WebhookEndpointWithSecretSerializer(WebhookEndpointSerializer):
-    secret = serializers.CharField(
+    secret = CharField(
         help_text="Signing secret (`whsec_…`). Shown only on create and rotate_secret."
     )
 
@@ -33,29 +34,30 @@ class WebhookEndpointWithSecretSerializer(WebhookEndpointSerializer):
 
 
 class WebhookEndpointCreateSerializer(StrictSerializer):
-    url = serializers.URLField(max_length=2048)
+    resource = WebhookEndpointWithSecretSerializer
+    url = URLField(max_length=2048)
     events = serializers.ListField(
-        child=serializers.CharField(max_length=64),
+        child=CharField(max_length=64),
         allow_empty=False,
         max_length=100,
         help_text='Event types to receive, or ["*"] for every type.',
     )
-    description = serializers.CharField(max_length=500, required=False, allow_blank=True)
-    active = serializers.BooleanField(default=True)
+    description = CharField(max_length=500, required=False, allow_blank=True)
+    active = BooleanField(default=True)
 
 
 class WebhookEndpointUpdateSerializer(StrictSerializer):
-    url = serializers.URLField(max_length=2048, required=False)
+    url = URLField(max_length=2048, required=False)
     events = serializers.ListField(
-        child=serializers.CharField(max_length=64),
+        child=CharField(max_length=64),
         allow_empty=False,
         max_length=100,
         required=False,
     )
-    description = serializers.CharField(max_length=500, required=False, allow_blank=True)
-    active = serializers.BooleanField(required=False)
-    id = serializers.CharField(read_only=True)
-    secret = serializers.CharField(read_only=True)
+    description = CharField(max_length=500, required=False, allow_blank=True)
+    active = BooleanField(required=False)
+
+    resource = WebhookEndpointWithSecretSerializer
 
 
 class DeliveryAttemptSerializer(serializers.ModelSerializer):
@@ -82,9 +84,9 @@ class DeliveryAttemptSerializer(serializers.ModelSerializer):
 
 
 class DeliverySerializer(serializers.ModelSerializer):
-    id = serializers.CharField(source="public_id", read_only=True)
-    event_id = serializers.CharField(source="event.public_id", read_only=True)
-    webhook_id = serializers.CharField(source="endpoint.public_id", read_only=True)
+    id = CharField(source="public_id", read_only=True)
+    event_id = CharField(source="event.public_id", read_only=True)
+    webhook_id = CharField(source="endpoint.public_id", read_only=True)
     attempts = DeliveryAttemptSerializer(many=True, read_only=True)
 
     class Meta:
@@ -107,7 +109,7 @@ class DeliverySerializer(serializers.ModelSerializer):
 
 
 class EventSerializer(serializers.ModelSerializer):
-    id = serializers.CharField(source="public_id", read_only=True)
+    id = CharField(source="public_id", read_only=True)
     data = serializers.JSONField()
 
     class Meta:
@@ -116,9 +118,9 @@ class EventSerializer(serializers.ModelSerializer):
 
 
 class EventTypeSerializer(serializers.Serializer):
-    type = serializers.CharField()
-    description = serializers.CharField()
-    scope = serializers.CharField(help_text="Read scope that shows this type in /v1/events.")
+    type = CharField()
+    description = CharField()
+    scope = CharField(help_text="Read scope that shows this type in /v1/events.")
 
 
 class EventTypeListSerializer(serializers.Serializer):
@@ -126,10 +128,10 @@ class EventTypeListSerializer(serializers.Serializer):
 
 
 class RecoverSerializer(StrictSerializer):
-    since = serializers.DateTimeField(
+    since = DateTimeField(
         help_text="Resend every delivery created since this time that has not succeeded."
     )
 
 
 class RecoverResultSerializer(serializers.Serializer):
-    requeued = serializers.IntegerField()
+    requeued = IntegerField()

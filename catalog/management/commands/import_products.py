@@ -406,6 +406,9 @@ def _to_item(row: dict) -> dict:
             item["components"] = _components(value)
         elif key == "metadata":
             item["metadata"] = _metadata(value)
+        elif key == "low_stock_threshold":
+            # CSV cells are text; the API takes a JSON integer
+            item[key] = int(value) if re.fullmatch(r"-?\d{1,18}", value) else value
         elif key == "active":
             item["active"] = {
                 "true": True,

@@ -1,0 +1,93 @@
+"""Item 8: JSON nested deeper than VECTIS_JSON_MAX_DEPTH is a 400 validation_error, never a 500."""
+
+import json
+
+import pytest
+from rest_framework.test import APIClient
+
+from tests.api.hostile import assert_refused, deep, order_body, snapshot
+from tests.helpers import error_of, make_api_client
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "[" * 1000 + "]" * 1000,
+        '{"a":' * 1000 + "1" + "}" * 1000,
+        "[" * 100_000,
+        '{"external_id": "X", "metadata": ' + '{"a":' * 5000 + "1" + "}" * 5000 + "}",
+    ],
+    ids=["array-1000", "object-1000", "unclosed-100000", "metadata-5000"],
+)
+@pytest.mark.parametrize("key", [None, "deep-1"], ids=["plain", "idempotency-key"])
+def test_deep_json_on_orders_is_400_validation_error(world, raw, key):
+    before = snapshot()
+    extra = {"HTTP_IDEMPOTENCY_KEY": key} if key else {}
+    response = world.api.http.post("/v1/orders", data=raw, content_type="application/json", **extra)
+    assert_refused(response, None)
+    assert "deep" in error_of(response)["message"]
+    assert snapshot() == before
+
+
+def test_deep_json_on_patch_is_400_and_changes_nothing(world):
+    before = snapshot()
+    response = world.api.http.patch(
+        f"/v1/orders/{world.pending}",
+        data=json.dumps({"metadata": deep(40)}),
+        content_type="application/json",
+    )
+    assert_refused(response, None)
+    assert snapshot() == before
+
+
+def test_json_depth_limit_is_exact_and_a_setting(world, settings):
+    body = order_body()
+    # the body is one level; metadata nested 31 deep makes 32, the default limit
+    body["external_id"], body["metadata"] = "DEEP-32", deep(31)
+    assert world.api.post("/v1/orders", body).status_code == 201
+    body["external_id"], body["metadata"] = "DEEP-33", deep(32)
+    assert_refused(world.api.post("/v1/orders", body), None)
+    settings.VECTIS_JSON_MAX_DEPTH = 4
+    body["external_id"], body["metadata"] = "DEEP-5", deep(4)
+    assert_refused(world.api.post("/v1/orders", body), None)
+    body["metadata"] = deep(3)
+    assert world.api.post("/v1/orders", body).status_code == 201
+
+
+def test_safe_loads_never_recurses():
+    from vectis.safejson import JSONDepthError, loads
+
+    with pytest.raises(JSONDepthError):
+        loads("[" * 1_000_000)
+    with pytest.raises(JSONDepthError):
+        loads('{"a": "[[[[", "b": ' + "[" * 50 + "]" * 50 + "}")
+    # brackets inside strings are not nesting
+    assert loads('{"a": "' + "[{" * 1000 + '"}') == {"a": "[{" * 1000}
+    assert loads('["\\"[[[["]') == ['"[[[[']
+    assert isinstance(JSONDepthError("x"), ValueError)
+
+
+@pytest.mark.parametrize(
+    "raw", ["[" * 100_000, '{"grant_type": ' + "[" * 5000 + "]" * 5000 + "}"], ids=["open", "deep"]
+)
+def test_deep_json_on_the_token_endpoint_is_400_json(db, raw):
+    response = APIClient().post("/oauth/token", data=raw, content_type="application/json")
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("application/json")
+    assert "error" in response.json()
+
+
+def test_token_endpoint_still_reads_shallow_json(account):
+    client, secret = make_api_client(account, ["orders:read"])
+    body = {
+        "grant_type": "client_credentials",
+        "client_id": client.application.client_id,
+        "client_secret": secret,
+    }
+    response = APIClient().post(
+        "/oauth/token", data=json.dumps(body), content_type="application/json"
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["scope"] == "orders:read"
