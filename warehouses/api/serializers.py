@@ -1,13 +1,18 @@
 from rest_framework import serializers
 
-from vectis.api.serializers import AddressSerializer, CodeField, StrictSerializer
+from vectis.api.serializers import (
+    AddressRepresentation,
+    AddressSerializer,
+    CodeField,
+    StrictSerializer,
+)
 from vectis.serializers import BooleanField, CharField, IntegerField
 from warehouses.models import Location, Warehouse
 
 
 class WarehouseSerializer(serializers.ModelSerializer):
     id = CharField(source="public_id", read_only=True)
-    address = AddressSerializer()
+    address = AddressRepresentation()
     default_location_id = serializers.SerializerMethodField()
 
     class Meta:
