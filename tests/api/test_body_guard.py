@@ -84,3 +84,21 @@ def test_the_admin_is_not_held_to_the_api_body_limit(settings):
         }
     )
     assert status == "200 OK" and len(app.body) == 200
+
+
+def test_answers_carry_no_hop_by_hop_header_outside_gunicorn():
+    # wsgiref (runserver) refuses them; gunicorn is told to close with `Connection: close`
+    from wsgiref.util import is_hop_by_hop
+
+    app, seen = Recorder(), {}
+
+    def start_response(status, headers):
+        seen["headers"] = headers
+
+    RequestBodyGuard(app)(environ(b"", HTTP_TRANSFER_ENCODING="chunked"), start_response)
+    assert not [name for name, _ in seen["headers"] if is_hop_by_hop(name)]
+    RequestBodyGuard(app)(
+        environ(b"", HTTP_TRANSFER_ENCODING="chunked", SERVER_SOFTWARE="gunicorn/27.0.1"),
+        start_response,
+    )
+    assert ("Connection", "close") in seen["headers"]

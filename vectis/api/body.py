@@ -33,16 +33,16 @@ def _reply(start_response, environ, status: str, code: str, message: str):
         error = {"error": {"code": code, "message": message, "field": None}}
         error["error"]["request_id"] = request_id
     body = json.dumps(error).encode()
-    start_response(
-        status,
-        [
-            ("Content-Type", "application/json"),
-            ("Content-Length", str(len(body))),
-            ("X-Request-ID", request_id),
-            # The unread body (if any) is still on the connection: do not reuse it.
-            ("Connection", "close"),
-        ],
-    )
+    headers = [
+        ("Content-Type", "application/json"),
+        ("Content-Length", str(len(body))),
+        ("X-Request-ID", request_id),
+    ]
+    if environ.get("SERVER_SOFTWARE", "").startswith("gunicorn"):
+        # The unread body (if any) is still on the connection: gunicorn closes it when told
+        # to. (WSGI forbids hop-by-hop headers; gunicorn reads this one as that request.)
+        headers.append(("Connection", "close"))
+    start_response(status, headers)
     return [body]
 
 
