@@ -1,7 +1,23 @@
 """System checks of Vectis's own production settings (`manage.py check --deploy`)."""
 
 from django.conf import settings
-from django.core.checks import Tags, Warning, register
+from django.core.checks import Error, Tags, Warning, register
+
+
+@register(Tags.security)
+def no_client_metadata_fetching(app_configs, **kwargs):
+    """django-oauth-toolkit can fetch client metadata documents from URLs (CIMD): a network
+    call from the token endpoint to an address a client names. Vectis keeps it off."""
+    if settings.OAUTH2_PROVIDER.get("CIMD_ENABLED"):
+        return [
+            Error(
+                "OAUTH2_PROVIDER CIMD_ENABLED is on: the token endpoint would fetch URLs that "
+                "clients name.",
+                hint="Vectis offers the client-credentials grant only; leave CIMD off.",
+                id="vectis.E001",
+            )
+        ]
+    return []
 
 
 @register(Tags.security, deploy=True)

@@ -27,7 +27,8 @@ class PublicIdField(models.CharField):
 
 
 class EncryptedTextField(models.TextField):
-    """Text encrypted at rest (vectis.crypto); reads give the plaintext back."""
+    """Text encrypted at rest (vectis.crypto); reads give the plaintext back. Not for lookups:
+    encryption is randomised, so an exact filter never matches. `dumpdata` writes plaintext."""
 
     def from_db_value(self, value, expression, connection):
         from vectis import crypto

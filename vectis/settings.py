@@ -488,6 +488,29 @@ VECTIS_WEBHOOK_CLAIM_GRACE_SECONDS = env_int("VECTIS_WEBHOOK_CLAIM_GRACE_SECONDS
 # Comma-separated Fernet keys; the first encrypts, all decrypt (see vectis/crypto.py).
 VECTIS_ENCRYPTION_KEYS = env_list("VECTIS_ENCRYPTION_KEYS", "")
 
+
+def _check_fernet_keys(keys: list[str]) -> None:
+    from cryptography.fernet import Fernet
+
+    for key in keys:
+        try:
+            Fernet(key.encode())
+        except (ValueError, TypeError) as exc:
+            raise ImproperlyConfigured(
+                "VECTIS_ENCRYPTION_KEYS must be Fernet keys (python manage.py "
+                "generate_encryption_key), comma-separated."
+            ) from exc
+
+
+_check_fernet_keys(VECTIS_ENCRYPTION_KEYS)
+if PRODUCTION and not VECTIS_ENCRYPTION_KEYS:
+    # A key derived from SECRET_KEY would make rotating SECRET_KEY lose every webhook secret,
+    # and a shell without the variable would write rows the web processes cannot read.
+    raise ImproperlyConfigured(
+        "VECTIS_ENCRYPTION_KEYS must be set in production (a key from `python manage.py "
+        "generate_encryption_key`; VECTIS_ENV=development for a local run)."
+    )
+
 # --- Request bodies ---------------------------------------------------------------------------
 # API bodies above this size are answered 413 (see vectis/api/body.py).
 VECTIS_MAX_BODY_BYTES = env_int("VECTIS_MAX_BODY_BYTES", 2_621_440)

@@ -17,16 +17,17 @@ import socket
 import ssl
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from webhooks import ssrf
 
 RESPONSE_KEEP_BYTES = 2048
-# getaddrinfo has no timeout of its own; resolving in a small pool lets the deadline hold.
-_DNS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="webhook-dns")
+# Lookups still running for one host name: past this, new attempts to that host fail at once,
+# so a name whose resolver never answers ties up its own attempts only.
+DNS_IN_FLIGHT_PER_HOST = 4
+_dns_lock = threading.Lock()
+_dns_in_flight: dict[str, int] = {}
 
 DNS = "dns"
 REFUSED = "refused"
@@ -107,10 +108,10 @@ def post(url: str, body: bytes, headers: dict[str, str], *, timeout: float) -> H
     port = parts.port or (443 if https else 80)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     try:
-        addresses = _DNS.submit(ssrf.resolve, parts.hostname, port).result(timeout=max(left(), 0))
+        addresses = resolve_within(parts.hostname, port, max(left(), 0))
     except ssrf.UnsafeURL:
         return done(category=REFUSED, error=BLOCKED, final=True)
-    except FutureTimeout:
+    except TimeoutError:
         return done(category=TIMEOUT)
     except (OSError, UnicodeError, ValueError):
         return done(category=DNS)
@@ -158,6 +159,38 @@ def post(url: str, body: bytes, headers: dict[str, str], *, timeout: float) -> H
                 watchdog.cancel()
             conn.close()
     return outcome
+
+
+def resolve_within(host: str, port: int, timeout: float) -> list[str]:
+    """`ssrf.resolve` with a deadline. getaddrinfo has no timeout of its own, so each lookup
+    runs on a daemon thread of its own: one that never answers keeps only that thread (until
+    the system resolver gives up), never a shared pool other receivers' lookups wait on."""
+    key = (host or "").lower()
+    with _dns_lock:
+        if _dns_in_flight.get(key, 0) >= DNS_IN_FLIGHT_PER_HOST:
+            raise TimeoutError("too many lookups of this host still running")
+        _dns_in_flight[key] = _dns_in_flight.get(key, 0) + 1
+    box: dict = {}
+
+    def run() -> None:
+        try:
+            box["addresses"] = ssrf.resolve(host, port)
+        except BaseException as exc:
+            box["error"] = exc
+        finally:
+            with _dns_lock:
+                _dns_in_flight[key] -= 1
+                if not _dns_in_flight[key]:
+                    del _dns_in_flight[key]
+
+    thread = threading.Thread(target=run, name="webhook-dns", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if thread.is_alive():
+        raise TimeoutError("the lookup did not finish in time")
+    if "error" in box:
+        raise box["error"]
+    return box["addresses"]
 
 
 MESSAGES = {

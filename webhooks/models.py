@@ -32,6 +32,14 @@ class Event(models.Model):
         return f"{self.public_id} {self.type}"
 
 
+class EndpointManager(models.Manager):
+    """Endpoints are read without their secret: it is decrypted only where a delivery is
+    signed, so one secret no key can read fails that delivery alone, not every query."""
+
+    def get_queryset(self):
+        return super().get_queryset().defer("secret")
+
+
 class WebhookEndpoint(TimestampedModel):
     public_id = PublicIdField(prefix="whk")
     account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
@@ -48,9 +56,12 @@ class WebhookEndpoint(TimestampedModel):
     failing_since = models.DateTimeField(null=True, blank=True)
     last_failure_at = models.DateTimeField(null=True, blank=True)
 
+    objects = EndpointManager()
+
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["account", "active"], name="endpoint_account_active")]
+        base_manager_name = "objects"
 
     def __str__(self) -> str:
         return f"{self.public_id} {self.url}"
@@ -124,7 +135,8 @@ class DeliveryAttempt(models.Model):
     status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     duration_ms = models.PositiveIntegerField(default=0)
     # "" (success), in_flight, interrupted, or a failure category of webhooks.http.
-    category = models.CharField(max_length=16, blank=True, default=IN_FLIGHT)
+    # db_default too: workers of the previous release insert attempts without this column.
+    category = models.CharField(max_length=16, blank=True, default=IN_FLIGHT, db_default=IN_FLIGHT)
     error = models.CharField(max_length=500, blank=True)
     response_body = models.TextField(blank=True)  # first 2 kB
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -133,6 +145,14 @@ class DeliveryAttempt(models.Model):
         ordering = ["number"]
         constraints = [
             models.UniqueConstraint(fields=["delivery", "number"], name="uniq_attempt_number")
+        ]
+        indexes = [
+            # The sweep looks for attempts left in flight by a worker that died.
+            models.Index(
+                fields=["attempted_at"],
+                condition=Q(finished_at__isnull=True),
+                name="attempt_in_flight",
+            )
         ]
 
     def __str__(self) -> str:

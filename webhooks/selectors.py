@@ -11,6 +11,7 @@ def deliveries_for_account(account) -> QuerySet[Delivery]:
     return (
         Delivery.objects.filter(account=account)
         .select_related("event", "endpoint")
+        .defer("endpoint__secret")
         .prefetch_related("attempts")
     )
 

@@ -368,7 +368,11 @@ def attempt_delivery(delivery_id: int, attempt: int) -> DeliveryAttempt | None:
     record = _claim(delivery_id, attempt, now)
     if record is None:
         return None
-    delivery = Delivery.objects.select_related("event", "endpoint").get(pk=delivery_id)
+    delivery = (
+        Delivery.objects.select_related("event", "endpoint")
+        .defer("endpoint__secret")  # read in _send, where a failure is this attempt's
+        .get(pk=delivery_id)
+    )
     try:
         result = _send(delivery, now)
     except Exception as exc:

@@ -3,6 +3,7 @@
 Lock order: the order row first, then (inside inventory.services) stock levels in pk order.
 """
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -23,9 +24,11 @@ from orders.representation import order_data
 from orders.services.history import derived_status, lock, record, set_status
 from orders.services.packages import sync_pending_packages
 from vectis.db_retry import atomic_with_retry
-from vectis.errors import Conflict, ValidationFailed
+from vectis.errors import ValidationFailed
 from warehouses.models import Warehouse
 from webhooks import services as webhooks
+
+logger = logging.getLogger("vectis.orders")
 
 
 # --- allocation -----------------------------------------------------------------------------------
@@ -256,8 +259,10 @@ def allocate_requested(order_id: int, *, actor: str = "system:auto_allocate") ->
         try:
             order_allocate(order=order, actor=actor)
             return "done"
-        except Conflict:  # held or cancelled meanwhile
+        except (InvalidStatusTransition, OrderOnHold):  # held or closed meanwhile
             pass
+        # Anything else (a conflict that outlasted its retries, say) keeps the request for the
+        # sweep to try again.
     # Only the request that was read: one made since (a release, say) stays.
     Order.objects.filter(pk=order_id, allocation_due_at=order.allocation_due_at).exclude(
         allocation_due_at=None
@@ -276,8 +281,13 @@ def allocate_due(*, older_than: timedelta, limit: int = 500, dry_run: bool = Fal
         .values_list("pk", "public_id")[:limit]
     )
     if not dry_run:
-        for order_id, _ in due:
-            allocate_requested(order_id)
+        for order_id, public_id in due:
+            try:
+                allocate_requested(order_id)
+            except Exception:
+                # One order that cannot be allocated must not stop the others behind it; its
+                # request stays and the next sweep tries it again.
+                logger.exception("allocation sweep: order %s failed", public_id)
     return [public_id for _, public_id in due]
 
 

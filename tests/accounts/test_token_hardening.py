@@ -188,3 +188,119 @@ def test_behind_a_trusted_proxy_the_forwarded_address_is_counted(client_and_secr
     # the attacker's address is throttled, another client behind the same proxy is not
     assert attempt("198.51.100.1", client.client_id, secret).status_code == 429
     assert attempt("198.51.100.2", client.client_id, secret).status_code == 200
+
+
+def _basic(client_id: str, secret: str) -> str:
+    import base64
+
+    return "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+
+
+def test_credentials_sent_both_ways_are_refused(client_and_secret):
+    # a decoy in Basic and the victim in the body would be counted against the decoy only
+    client, _ = client_and_secret
+    for header in (_basic("decoy", "x"), _basic(client.client_id, "x") + "!"):
+        response = APIClient().post(
+            TOKEN_URL,
+            data=json.dumps(
+                {
+                    "grant_type": "client_credentials",
+                    "client_id": client.client_id,
+                    "client_secret": "guess",
+                }
+            ),
+            content_type="application/json",
+            HTTP_AUTHORIZATION=header,
+        )
+        assert response.status_code == 400
+        assert response.json()["error"] == "invalid_request"
+
+
+def test_failures_through_basic_and_through_the_body_count_for_one_client(
+    client_and_secret, settings
+):
+    client, secret = client_and_secret
+    settings.VECTIS_TOKEN_FAILURE_LIMIT = 4
+    for n in range(2):
+        response = APIClient().post(
+            TOKEN_URL,
+            data="grant_type=client_credentials",
+            content_type="application/x-www-form-urlencoded",
+            HTTP_AUTHORIZATION=_basic(client.client_id, f"wrong-{n}"),
+            REMOTE_ADDR=f"203.0.113.{n}",
+        )
+        assert response.status_code == 401
+    for n in range(2):
+        assert token(client.client_id, "wrong", address=f"203.0.113.{10 + n}").status_code == 401
+    assert token(client.client_id, secret, address="203.0.113.50").status_code == 429
+
+
+def test_an_ipv6_machine_is_counted_by_its_64(client_and_secret, settings):
+    client, secret = client_and_secret
+    settings.VECTIS_TOKEN_FAILURE_LIMIT = 3
+    for n in range(3):
+        assert token(f"nobody-{n}", "x", address=f"2001:db8:1:2::{n + 1:x}").status_code == 401
+    assert token(client.client_id, secret, address="2001:db8:1:2::ffff").status_code == 429
+    assert token(client.client_id, secret, address="2001:db8:1:3::1").status_code == 200
+
+
+def test_a_lone_surrogate_in_the_body_is_400(client_and_secret):
+    client, _ = client_and_secret
+    raw = (
+        b'{"grant_type": "client_credentials", "client_id": "%s", "client_secret": "\\ud800"}'
+        % client.client_id.encode()
+    )
+    response = APIClient().post(TOKEN_URL, data=raw, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_request"
+
+
+def test_a_legacy_secret_sent_with_basic_is_rehashed_to_that_secret(settings):
+    from django.contrib.auth.hashers import make_password
+
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+        *settings.PASSWORD_HASHERS,
+    ]
+    client, secret = make_api_client(make_account("Legacy2"), ["orders:read"])
+    Application.objects.filter(pk=client.application_id).update(
+        client_secret=make_password(secret, hasher="pbkdf2_sha256")
+    )
+
+    def basic_sign_in():
+        return APIClient().post(
+            TOKEN_URL,
+            data="grant_type=client_credentials",
+            content_type="application/x-www-form-urlencoded",
+            HTTP_AUTHORIZATION=_basic(client.client_id, secret),
+        )
+
+    assert basic_sign_in().status_code == 200
+    assert Application.objects.get(pk=client.application_id).client_secret.startswith(
+        "vectis_hmac_sha256$"
+    )
+    assert basic_sign_in().status_code == 200
+
+
+def test_client_metadata_fetching_stays_off(settings):
+    from vectis.checks import no_client_metadata_fetching
+
+    assert no_client_metadata_fetching(None) == []
+    settings.OAUTH2_PROVIDER = {**settings.OAUTH2_PROVIDER, "CIMD_ENABLED": True}
+    (error,) = no_client_metadata_fetching(None)
+    assert error.id == "vectis.E001"
+
+
+def test_django_level_errors_under_oauth_use_the_oauth_format(db):
+    from django.test import RequestFactory
+
+    from vectis.api.errors import bad_request
+
+    request = RequestFactory().post("/oauth/token")
+    request.request_id = "req_x"
+    body = json.loads(bad_request(request).content)
+    assert body == {
+        "error": "bad_request",
+        "error_description": "The request could not be understood.",
+        "request_id": "req_x",
+    }

@@ -60,7 +60,7 @@ def test_chunked_without_a_server_that_ends_the_body_is_411():
     assert app.environ is None
 
 
-@pytest.mark.parametrize("length", ["abc", "-1", "1e3"])
+@pytest.mark.parametrize("length", ["abc", "-1", "1e3", "\u00b2", "\u0661"])
 def test_a_content_length_that_is_not_a_number_is_400(length):
     status, body, app = call(environ(b"{}", CONTENT_LENGTH=length))
     assert (status[:3], body["error"]["code"], app.environ) == ("400", "bad_request", None)

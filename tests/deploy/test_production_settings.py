@@ -200,7 +200,12 @@ def test_development_forces_no_https_only_setting(tmp_path):
 
 
 def test_mode_defaults_to_production_when_a_database_is_configured(tmp_path):
-    env = _env(tmp_path, DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}", SECRET_KEY=STRONG_KEY)
+    env = _env(
+        tmp_path,
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        SECRET_KEY=STRONG_KEY,
+        VECTIS_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
+    )
     assert _settings(env)["VECTIS_ENV"] == "production"
     env["VECTIS_ENV"] = "development"
     assert _settings(env)["SECURE_SSL_REDIRECT"] is False
@@ -214,6 +219,8 @@ def test_mode_defaults_to_production_when_a_database_is_configured(tmp_path):
         ({"SECRET_KEY": "short"}, "at least 50 characters"),
         ({"SECRET_KEY": "a" * 60}, "at least 50 characters"),
         ({"SECRET_KEY": "django-insecure-" + STRONG_KEY}, "django-insecure"),
+        ({"VECTIS_ENCRYPTION_KEYS": None}, "VECTIS_ENCRYPTION_KEYS must be set in production"),
+        ({"VECTIS_ENCRYPTION_KEYS": "not-a-key"}, "VECTIS_ENCRYPTION_KEYS must be Fernet keys"),
         ({"VECTIS_HSTS_SECONDS": "a year"}, "VECTIS_HSTS_SECONDS must be an integer"),
         ({"VECTIS_HSTS_SECONDS": "-1"}, "VECTIS_HSTS_SECONDS"),
         ({"VECTIS_SECURE_SSL_REDIRECT": "maybe"}, "VECTIS_SECURE_SSL_REDIRECT must be a boolean"),

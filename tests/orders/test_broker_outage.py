@@ -126,3 +126,42 @@ def test_a_request_for_an_order_held_meanwhile_is_dropped(lost):
     services.order_release_hold(order=lost)
     lost.refresh_from_db()
     assert lost.allocation_due_at is not None or lost.status == "allocated"
+
+
+@pytest.mark.django_db
+def test_a_conflict_that_outlasts_its_retries_keeps_the_request(lost, monkeypatch):
+    from orders.services import allocation
+    from vectis.errors import ConflictRetry
+
+    def conflicted(**kwargs):
+        raise ConflictRetry()
+
+    monkeypatch.setattr(allocation, "order_allocate", conflicted)
+    assert services.allocate_due(older_than=timedelta(0)) == [lost.public_id]
+    lost.refresh_from_db()
+    assert (lost.status, lost.allocation_due_at is not None) == ("pending", True)
+
+
+@pytest.mark.django_db
+def test_one_order_that_fails_does_not_stop_the_sweep(lost, account, monkeypatch):
+    # given two lost orders, the older of which fails with an unexpected error
+    second = services.order_create(account=account, data=body(2))
+    Order.objects.filter(pk=second.pk).update(
+        allocation_due_at=timezone.now() - timedelta(minutes=1)
+    )
+    from orders.services import allocation
+
+    real = allocation.order_allocate
+
+    def failing_first(*, order, **kwargs):
+        if order.pk == lost.pk:
+            raise RuntimeError("a strategy bug")
+        return real(order=order, **kwargs)
+
+    monkeypatch.setattr(allocation, "order_allocate", failing_first)
+    # when the sweep runs, then the second is allocated and the first keeps its request
+    assert services.allocate_due(older_than=timedelta(0)) == [lost.public_id, second.public_id]
+    lost.refresh_from_db()
+    second.refresh_from_db()
+    assert (lost.status, lost.allocation_due_at is not None) == ("pending", True)
+    assert (second.status, second.allocation_due_at) == ("allocated", None)

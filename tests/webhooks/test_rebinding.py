@@ -180,3 +180,31 @@ def test_a_connection_that_lands_elsewhere_is_dropped_before_sending(
     attempt = DeliveryAttempt.objects.get()
     assert (attempt.category, attempt.error) == ("refused", http.BLOCKED)
     assert delivery.status == "failed"
+
+
+def test_a_name_that_never_resolves_does_not_hold_up_other_receivers(
+    settings, receiver_factory, monkeypatch, django_capture_on_commit_callbacks
+):
+    # given lookups of one name that hang (a tenant's broken DNS), more of them than any pool
+    settings.VECTIS_WEBHOOK_ALLOW_HTTP = True
+    settings.VECTIS_WEBHOOK_ALLOW_PRIVATE = True
+    settings.VECTIS_WEBHOOK_TIMEOUT_SECONDS = 1
+    hang = threading.Event()
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host, *args, **kwargs):
+        if host == "hangs.test":
+            hang.wait(20)
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    try:
+        for _ in range(8):
+            result = http.post("http://hangs.test/hook", b"{}", {}, timeout=0.2)
+            assert result.category == "timeout"
+        # when another receiver, also reached by name, is delivered to, then it is reached
+        healthy = receiver_factory()
+        url = f"http://localhost:{healthy.port}/hook"
+        assert http.post(url, b"{}", {}, timeout=2).status_code == 200
+    finally:
+        hang.set()

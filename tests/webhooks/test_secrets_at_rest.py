@@ -85,3 +85,25 @@ def test_plaintext_rows_from_before_encryption_are_read_and_encrypted_by_rotatio
     call_command("rotate_encryption_key", stdout=io.StringIO())
     assert stored_secret(endpoint.endpoint).startswith("fernet:")
     assert WebhookEndpoint.objects.get().secret == "whsec_legacy"
+
+
+def test_rotation_never_overwrites_a_secret_rotated_meanwhile(endpoint, keys, settings):
+    from vectis.accounts.management.commands import rotate_encryption_key
+
+    first, second = keys
+    settings.VECTIS_ENCRYPTION_KEYS = [second, first]
+    fresh = {}
+    real = crypto.rotate
+
+    def rotate_while_the_owner_rotates(stored):
+        # the owner rotates the endpoint's secret between the command's read and its write
+        if not fresh:
+            fresh["secret"] = services.endpoint_rotate_secret(endpoint=endpoint.endpoint)
+        return real(stored)
+
+    rotate_encryption_key.crypto.rotate = rotate_while_the_owner_rotates
+    try:
+        call_command("rotate_encryption_key", stdout=io.StringIO())
+    finally:
+        rotate_encryption_key.crypto.rotate = real
+    assert WebhookEndpoint.objects.get().secret == fresh["secret"]

@@ -49,6 +49,10 @@ class JSONOrFormOAuthLibCore(OAuthLibCore):
             for key, value in payload.items():
                 if not isinstance(value, str):
                     raise MalformedBody(f"{key} must be a string.")
+                try:
+                    value.encode("utf-8")
+                except UnicodeEncodeError as exc:  # a lone surrogate (\ud800)
+                    raise MalformedBody(f"{key} is not valid text.") from exc
             return list(payload.items())
         return super().extract_body(request)
 
@@ -85,20 +89,28 @@ class VectisOAuth2Validator(OAuth2Validator):
         application = request.client
         if application.client_secret.startswith(hashers.ClientSecretHasher.algorithm + "$"):
             return
-        secret = getattr(request, "client_secret", None) or _basic_secret(request)
-        if secret:
+        # The secret of the method that succeeded: HTTP Basic is tried first, then the body.
+        basic = basic_credentials((request.headers or {}).get("HTTP_AUTHORIZATION", ""))
+        if basic is not None and basic[0] == application.client_id:
+            secret = basic[1]
+        else:
+            secret = getattr(request, "client_secret", None)
+        if secret and self._check_secret(secret, application.client_secret):
             application.client_secret = secret  # hashed by the field on save
             application.save(update_fields=["client_secret"])
 
 
-def _basic_secret(request) -> str | None:
-    auth = (getattr(request, "headers", None) or {}).get("HTTP_AUTHORIZATION", "")
-    scheme, _, encoded = auth.partition(" ")
-    if scheme != "Basic":
+def basic_credentials(header: str) -> tuple[str, str] | None:
+    """(client_id, client_secret) of an `Authorization: Basic` header, decoded exactly as
+    django-oauth-toolkit decodes it (lenient base64, UTF-8, form-unquoted); None otherwise."""
+    parts = header.split(" ", 1)
+    if len(parts) != 2 or parts[0] != "Basic":
         return None
     try:
-        decoded = base64.b64decode(encoded).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
+        decoded = base64.b64decode(parts[1]).decode("utf-8")
+    except (binascii.Error, TypeError, UnicodeDecodeError):
         return None
-    parts = decoded.split(":", 1)
-    return unquote_plus(parts[1]) if len(parts) == 2 else None
+    client_id, sep, secret = decoded.partition(":")
+    if not sep:
+        return None
+    return unquote_plus(client_id), unquote_plus(secret)

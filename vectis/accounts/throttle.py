@@ -9,6 +9,7 @@ logged) rather than refused.
 """
 
 import hashlib
+import ipaddress
 import logging
 import time
 
@@ -63,8 +64,19 @@ def record_failure(subjects: list[tuple[str, str]]) -> None:
         logger.warning("token failure counters unavailable: %s", exc)
 
 
-def subjects_for(client_id: str | None, address: str) -> list[tuple[str, str]]:
-    subjects = [("addr", address)]
-    if client_id:
-        subjects.append(("client", client_id))
-    return subjects
+def subjects_for(client_ids: list[str], address: str) -> list[tuple[str, str]]:
+    """The counters a sign-in attempt counts against: its address (an IPv6 address by its
+    /64, which one machine usually holds whole) and every client id it names."""
+    return [("addr", _network(address)), *(("client", client_id) for client_id in client_ids)]
+
+
+def _network(address: str) -> str:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)

@@ -5,10 +5,7 @@ plus `request_id`, for every failure: unsupported grants, bad credentials, throt
 with `Retry-After`), oversized or malformed bodies.
 """
 
-import base64
-import binascii
 import json
-from urllib.parse import unquote_plus
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
@@ -17,7 +14,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from oauth2_provider.views import TokenView as OAuthTokenView
 
 from vectis.accounts import throttle
-from vectis.accounts.oauth import MalformedBody
+from vectis.accounts.oauth import MalformedBody, basic_credentials
 from vectis.api.client_ip import client_ip
 
 GRANT_TYPE = "client_credentials"
@@ -38,17 +35,6 @@ def oauth_error(request, status: int, code: str, description: str, headers=None)
     return response
 
 
-def _basic_client_id(request) -> str | None:
-    scheme, _, encoded = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
-    if scheme.lower() != "basic" or not encoded:
-        return None
-    try:
-        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    return unquote_plus(decoded.split(":", 1)[0]) or None
-
-
 @method_decorator(sensitive_post_parameters("client_secret"), name="post")
 class TokenView(OAuthTokenView):
     def post(self, request, *args, **kwargs):
@@ -65,8 +51,19 @@ class TokenView(OAuthTokenView):
                 "unsupported_grant_type",
                 f"Only grant_type={GRANT_TYPE} is offered.",
             )
-        client_id = _basic_client_id(request) or params.get("client_id")
-        subjects = throttle.subjects_for(client_id, client_ip(request))
+        header = request.META.get("HTTP_AUTHORIZATION", "")
+        if header.split(" ", 1)[0] == "Basic" and "client_secret" in params:
+            # RFC 6749 §2.3: one authentication method per request. Two would let a request
+            # be counted against one client id and checked against another.
+            return oauth_error(
+                request,
+                400,
+                "invalid_request",
+                "Send the client credentials once: HTTP Basic or the body, not both.",
+            )
+        basic = basic_credentials(header)
+        client_ids = {basic[0] if basic else None, params.get("client_id")} - {None, ""}
+        subjects = throttle.subjects_for(sorted(client_ids), client_ip(request))
         wait = throttle.retry_after(subjects)
         if wait is not None:
             return oauth_error(

@@ -15,12 +15,14 @@ partial request into a whole one. This WSGI middleware sits in front of Django:
 
 import io
 import json
+import re
 
 from django.conf import settings
 
 from vectis.api.middleware import request_id_from
 
 _API_PREFIXES = ("/v1/", "/oauth/")
+_DIGITS = re.compile(r"[0-9]+")
 _READ_CHUNK = 64 * 1024
 
 
@@ -39,8 +41,9 @@ def _reply(start_response, environ, status: str, code: str, message: str):
         ("X-Request-ID", request_id),
     ]
     if environ.get("SERVER_SOFTWARE", "").startswith("gunicorn"):
-        # The unread body (if any) is still on the connection: gunicorn closes it when told
-        # to. (WSGI forbids hop-by-hop headers; gunicorn reads this one as that request.)
+        # A hint that the connection should not be reused (the unread body is still on it).
+        # gunicorn drains or closes it either way; WSGI servers such as wsgiref refuse
+        # hop-by-hop headers from applications, so only gunicorn gets it.
         headers.append(("Connection", "close"))
     start_response(status, headers)
     return [body]
@@ -90,7 +93,7 @@ class RequestBodyGuard:
 
         declared = environ.get("CONTENT_LENGTH", "").strip()
         if declared:
-            if not declared.isdigit():
+            if not _DIGITS.fullmatch(declared):  # str.isdigit() takes "²" too
                 return _reply(
                     start_response,
                     environ,

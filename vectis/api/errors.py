@@ -194,6 +194,14 @@ def _message(detail) -> str:
 # --- Django-level handlers (urls.handler404 / handler500 ...) ----------------------------------
 def _django_handler(status: int, code: str, message: str):
     def view(request, exception=None):
+        if request.path.startswith("/oauth/"):
+            # The token endpoint speaks the OAuth 2.0 error format (RFC 6749 §5.2).
+            body = {
+                "error": code,
+                "error_description": message,
+                "request_id": getattr(request, "request_id", None),
+            }
+            return JsonResponse(body, status=status)
         return JsonResponse(envelope(code, message, request=request), status=status)
 
     return view

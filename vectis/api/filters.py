@@ -71,18 +71,15 @@ class DateOrDateTimeFilter(django_filters.Filter):
 
 # --- booleans ---------------------------------------------------------------------------------
 class StrictBooleanField(forms.Field):
-    """`true`/`false` (or 1/0); anything else is an error rather than "no filter"."""
-
-    TRUE = {"true", "1", "yes"}
-    FALSE = {"false", "0", "no"}
+    """`true` or `false`, as the schema types it; anything else (`1`, `yes`, `True`) is an
+    error rather than "no filter"."""
 
     def to_python(self, value):
         if value in (None, ""):
             return None
-        lowered = str(value).lower()
-        if lowered in self.TRUE:
+        if value == "true":
             return True
-        if lowered in self.FALSE:
+        if value == "false":
             return False
         raise _invalid("Use true or false.")
 

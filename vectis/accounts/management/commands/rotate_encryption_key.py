@@ -20,17 +20,20 @@ class Command(BaseCommand):
 
     def handle(self, *args, dry_run, **options):
         # The stored (encrypted) values: a plain text cast skips the field's decryption.
-        rows = WebhookEndpoint.objects.annotate(
+        raw = WebhookEndpoint.objects.annotate(
             stored=Cast("secret", output_field=models.TextField())
-        ).values_list("pk", "public_id", "stored")
+        )
+        rows = raw.values_list("pk", "public_id", "stored")
         done = 0
         for pk, public_id, stored in rows.iterator():
             try:
                 rotated = crypto.rotate(stored)
             except crypto.DecryptionFailed as exc:
                 raise CommandError(f"webhook {public_id}: {exc}") from exc
+            # Only if unchanged since it was read: a secret rotated meanwhile (shown once to
+            # its owner) must not be overwritten with the old one.
             if not dry_run:
-                WebhookEndpoint.objects.filter(pk=pk).update(secret=rotated)
+                raw.filter(pk=pk, stored=stored).update(secret=rotated)
             done += 1
         verb = "would re-encrypt" if dry_run else "re-encrypted"
         self.stdout.write(f"{verb} {done} secret(s) with the first key")
