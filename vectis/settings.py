@@ -405,6 +405,9 @@ REST_FRAMEWORK = {
 # Request bodies may nest arrays and objects this deep (vectis/safejson.py); deeper is a 400.
 VECTIS_JSON_MAX_DEPTH = env_int("VECTIS_JSON_MAX_DEPTH", 32)
 
+# A verified access token is remembered this long per process (vectis/api/auth_cache.py);
+# revocations still apply on the next request. 0 verifies every request against the database.
+VECTIS_TOKEN_CACHE_SECONDS = env_int("VECTIS_TOKEN_CACHE_SECONDS", 60)
 VECTIS_RATE_LIMIT_PER_MINUTE = env_int("VECTIS_RATE_LIMIT_PER_MINUTE", 100)
 VECTIS_RATE_LIMIT_BURST = env_int("VECTIS_RATE_LIMIT_BURST", 200)
 VECTIS_RATE_LIMIT_ENABLED = env_bool("VECTIS_RATE_LIMIT_ENABLED", True)

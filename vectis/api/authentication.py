@@ -9,6 +9,7 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 
 from vectis.accounts.models import Account, ApiClient
+from vectis.api import auth_cache
 
 REALM = "vectis"
 
@@ -36,7 +37,9 @@ class ApiPrincipal:
 
 
 class BearerTokenAuthentication(BaseAuthentication):
-    """`Authorization: Bearer <token>`; one indexed query by the token's SHA-256 checksum."""
+    """`Authorization: Bearer <token>`: a token verified recently comes from the process's
+    cache (no query; revocations are caught through the generation the rate limiter reads,
+    see vectis/api/auth_cache.py), otherwise one indexed query by its SHA-256 checksum."""
 
     def authenticate(self, request):
         header = request.META.get("HTTP_AUTHORIZATION", "")
@@ -49,6 +52,17 @@ class BearerTokenAuthentication(BaseAuthentication):
         if not token or " " in token:
             return self._fail(request, "Malformed bearer token.")
         checksum = hashlib.sha256(token.encode()).hexdigest()
+        entry = auth_cache.get(checksum)
+        if entry is not None and entry.access.expires > timezone.now():
+            request._vectis_auth = (checksum, entry.generation)
+            return entry.principal, entry.access
+        return self.verify(request, checksum)
+
+    def verify(self, request, checksum: str):
+        """Check the token against the database (and remember the result)."""
+        # Read before the query: a revocation committed meanwhile moves it on, so the entry
+        # stored below is checked again on the next request.
+        generation = auth_cache.current_generation()
         access = (
             AccessToken.objects.select_related("application__api_client__account")
             .filter(token_checksum=checksum)
@@ -63,7 +77,10 @@ class BearerTokenAuthentication(BaseAuthentication):
             return self._fail(request, "The API client of this token is disabled.")
         # A scope revoked from the client since the token was issued no longer counts.
         scopes = frozenset(access.scope.split()) & frozenset(client.scope_list)
-        return ApiPrincipal(client=client, account=client.account, scopes=scopes), access
+        principal = ApiPrincipal(client=client, account=client.account, scopes=scopes)
+        auth_cache.put(checksum, principal, access, generation)
+        request._vectis_auth = (checksum, None)  # fresh: nothing to re-check
+        return principal, access
 
     def _fail(self, request, message: str):
         request._vectis_token_error = message

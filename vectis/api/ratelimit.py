@@ -13,6 +13,8 @@ from functools import lru_cache
 
 from django.conf import settings
 
+from vectis.api import auth_cache
+
 logger = logging.getLogger("vectis.ratelimit")
 
 _LUA = """
@@ -36,7 +38,9 @@ if tokens >= cost then
 end
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now))
 redis.call('EXPIRE', KEYS[1], math.ceil((capacity - tokens) / rate) + 1)
-return {allowed, tostring(tokens), tostring(now)}
+-- The revocation generation of cached token verifications (vectis/api/auth_cache.py).
+local generation = redis.call('GET', KEYS[2]) or '0'
+return {allowed, tostring(tokens), tostring(now), generation}
 """
 
 
@@ -47,6 +51,7 @@ class Decision:
     remaining: int
     reset: int  # unix seconds when the bucket is full again
     retry_after: int  # seconds until one token is available (0 when allowed)
+    generation: str | None = None  # of token verifications, read in the same round trip
 
     def headers(self) -> dict[str, str]:
         return {
@@ -56,13 +61,16 @@ class Decision:
         }
 
 
-def _decide(allowed: bool, tokens: float, now: float, rate: float, capacity: int) -> Decision:
+def _decide(
+    allowed: bool, tokens: float, now: float, rate: float, capacity: int, generation=None
+) -> Decision:
     return Decision(
         allowed=allowed,
         limit=capacity,
         remaining=max(0, math.floor(tokens)),
         reset=math.ceil(now + (capacity - tokens) / rate),
         retry_after=0 if allowed else max(1, math.ceil((1 - tokens) / rate)),
+        generation=generation,
     )
 
 
@@ -82,7 +90,7 @@ class MemoryBucket:
             if allowed:
                 tokens -= 1
             self._state[key] = (tokens, now)
-        return _decide(allowed, tokens, now, rate, capacity)
+        return _decide(allowed, tokens, now, rate, capacity, auth_cache.current_generation())
 
     def reset(self, key: str) -> None:
         with self._lock:
@@ -97,8 +105,10 @@ class RedisBucket:
         self.script = self.client.register_script(_LUA)
 
     def take(self, key: str, rate: float, capacity: int) -> Decision:
-        allowed, tokens, now = self.script(keys=[key], args=[rate, capacity, 1])
-        return _decide(bool(int(allowed)), float(tokens), float(now), rate, capacity)
+        keys = [key, auth_cache.generation_key()]
+        allowed, tokens, now, generation = self.script(keys=keys, args=[rate, capacity, 1])
+        generation = generation.decode() if isinstance(generation, bytes) else str(generation)
+        return _decide(bool(int(allowed)), float(tokens), float(now), rate, capacity, generation)
 
     def reset(self, key: str) -> None:
         self.client.delete(key)

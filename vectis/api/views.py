@@ -6,7 +6,7 @@ from rest_framework import exceptions, mixins, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from vectis.api import idempotency, ratelimit
+from vectis.api import auth_cache, idempotency, ratelimit
 
 
 class _Replay(Exception):
@@ -44,6 +44,7 @@ class VectisAPIMixin:
             return
         decision = ratelimit.check(principal.client.public_id)
         request._ratelimit = decision
+        self.recheck_cached_token(request, decision)
         if decision is not None and not decision.allowed:
             raise exceptions.Throttled(
                 wait=decision.retry_after,
@@ -51,6 +52,21 @@ class VectisAPIMixin:
                     f"Rate limit exceeded; retry in {decision.retry_after} s.", code="rate_limited"
                 ),
             )
+
+    def recheck_cached_token(self, request, decision) -> None:
+        """A token verified from the process's cache is verified again when access was revoked
+        somewhere since (the generation moved on; the rate limiter read it for free)."""
+        checksum, cached_generation = getattr(request, "_vectis_auth", (None, None))
+        if cached_generation is None:
+            return  # verified against the database in this request
+        generation = decision.generation if decision is not None else None
+        if generation is None:
+            generation = auth_cache.current_generation()
+        if generation == cached_generation:
+            return
+        auth_cache.forget(checksum)
+        authenticator = request.successful_authenticator
+        request.user, request.auth = authenticator.verify(request, checksum)
 
     def claim_idempotency_key(self, request) -> None:
         raw = request.headers.get("Idempotency-Key")
