@@ -82,9 +82,14 @@ def orders_queryset(account):
     return Order.objects.filter(account=account).prefetch_related(Prefetch("lines", queryset=lines))
 
 
-def order_data(order: Order) -> dict:
-    fresh = orders_queryset(order.account_id).get(pk=order.pk)
-    return OrderSerializer(fresh).data
+def order_data(order: Order, *, lines: list[OrderLine] | None = None) -> dict:
+    """The order as the API shows it. With `lines` (in position order, products loaded) it is
+    built from the objects at hand, without reading the order again."""
+    if lines is None:
+        order = orders_queryset(order.account_id).get(pk=order.pk)
+    else:
+        order._prefetched_objects_cache = {"lines": lines}
+    return OrderSerializer(order).data
 
 
 class PackageLineSerializer(serializers.ModelSerializer):
@@ -152,6 +157,12 @@ def packages_queryset(account):
         .select_related("order", "warehouse")
         .prefetch_related(Prefetch("lines", queryset=lines), "tracking_events")
     )
+
+
+def package_data(package: Package) -> dict:
+    """A package as the API shows it, from the objects at hand (order, warehouse, lines with
+    their order lines, tracking events loaded)."""
+    return PackageSerializer(package).data
 
 
 def packages_data(packages: list[Package]) -> list[dict]:

@@ -18,5 +18,7 @@ CELERY_TASK_ALWAYS_EAGER = True
 # Network-bound work (webhook deliveries) runs inline, so tests see it done when a call
 # returns; tests/webhooks/test_request_path.py covers the background threads of the default.
 VECTIS_BACKGROUND_INLINE = True
+# ...and on the test's own connection, which sees the test's uncommitted rows.
+VECTIS_WEBHOOK_DELIVERY_THREADS = 1
 # Rate-limit buckets of this run never meet those of another run on the same Redis.
 VECTIS_RATE_LIMIT_KEY_PREFIX = f"vectis-test:{uuid.uuid4().hex[:8]}:rl"

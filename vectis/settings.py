@@ -280,7 +280,7 @@ VECTIS_BROKER_BACKOFF_SECONDS = env_int("VECTIS_BROKER_BACKOFF_SECONDS", 5)
 # Threads running network-bound work (webhook deliveries) when tasks run in-process.
 VECTIS_BACKGROUND_THREADS = env_int("VECTIS_BACKGROUND_THREADS", 2)
 # Tests run that work inline instead, so it is done when the call returns.
-VECTIS_BACKGROUND_INLINE = False
+VECTIS_BACKGROUND_INLINE = env_bool("VECTIS_BACKGROUND_INLINE", False)
 
 
 def _every(name: str, default: int) -> float:
@@ -290,17 +290,21 @@ def _every(name: str, default: int) -> float:
 # Allocations asked for (intake, release, item changes) whose task has not run after
 # VECTIS_ALLOCATION_SWEEP_GRACE_SECONDS are made by a sweep (a task lost while the broker was
 # down, say).
-VECTIS_ALLOCATION_SWEEP_GRACE_SECONDS = env_int("VECTIS_ALLOCATION_SWEEP_GRACE_SECONDS", 30)
+VECTIS_ALLOCATION_SWEEP_GRACE_SECONDS = env_int("VECTIS_ALLOCATION_SWEEP_GRACE_SECONDS", 5)
+# The dispatcher (`manage.py dispatch`) waits this long after a round that found nothing.
+VECTIS_DISPATCH_IDLE_SECONDS = float(os.environ.get("VECTIS_DISPATCH_IDLE_SECONDS") or 0.2)
 CELERY_BEAT_SCHEDULE = {
     "webhooks-sweep": {
         "task": "webhooks.sweep",
         "schedule": _every("VECTIS_WEBHOOK_SWEEP_SECONDS", 15),
     },
+    # What the dispatcher does continuously, for deployments that run none.
+    "webhooks-relay": {"task": "webhooks.relay", "schedule": _every("VECTIS_RELAY_SECONDS", 2)},
     "inventory-expire-holds": {"task": "inventory.expire_holds", "schedule": 30.0},
     "inventory-low-stock-sweep": {"task": "inventory.low_stock_sweep", "schedule": 60.0},
     "orders-allocate-due": {
         "task": "orders.allocate_due",
-        "schedule": _every("VECTIS_ALLOCATION_SWEEP_SECONDS", 30),
+        "schedule": _every("VECTIS_ALLOCATION_SWEEP_SECONDS", 10),
     },
     "orders-allocate-backorders": {"task": "orders.allocate_backorders", "schedule": 300.0},
     "purge-expired-idempotency-keys": {
@@ -385,7 +389,7 @@ WHITENOISE_USE_FINDERS = True
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["vectis.api.authentication.BearerTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["vectis.api.permissions.HasScope"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["vectis.api.renderers.ORJSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["vectis.api.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "vectis.api.pagination.PagePagination",
     "DEFAULT_FILTER_BACKENDS": [
@@ -486,6 +490,8 @@ VECTIS_WEBHOOK_DISABLE_AFTER_SECONDS = env_int("VECTIS_WEBHOOK_DISABLE_AFTER_SEC
 # A claimed attempt not finished after the timeout plus this grace counts as interrupted (its
 # worker died); the sweep records it so and retries.
 VECTIS_WEBHOOK_CLAIM_GRACE_SECONDS = env_int("VECTIS_WEBHOOK_CLAIM_GRACE_SECONDS", 30)
+# Attempts a worker makes side by side (one delivery task carries up to 50).
+VECTIS_WEBHOOK_DELIVERY_THREADS = env_int("VECTIS_WEBHOOK_DELIVERY_THREADS", 8)
 
 # --- Encryption at rest (webhook signing secrets) ----------------------------------------------
 # Comma-separated Fernet keys; the first encrypts, all decrypt (see vectis/crypto.py).

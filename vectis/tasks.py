@@ -5,15 +5,16 @@ short circuit (VECTIS_BROKER_BACKOFF_SECONDS) during which nothing is published 
 kind of work queued this way has a periodic sweep that finds what was not queued (events not
 fanned out, deliveries due, allocations due, backorders, low stock), so skipping is safe.
 
-With tasks in-process (the embedded default, no broker), work runs right here, except work
-that makes network calls (`background=True`: webhook deliveries): that runs on a small pool of
-threads of this process, so no request ever waits on a receiver.
+With tasks in-process (the embedded default, no broker), work runs on a small pool of
+threads of this process once the transaction that asked for it has committed, so no request
+waits on it (nor on a webhook receiver). Tests run it inline instead
+(VECTIS_BACKGROUND_INLINE), so it is done when the call returns.
 """
 
 import logging
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 
 from celery import current_app
 from django.conf import settings
@@ -24,14 +25,18 @@ logger = logging.getLogger("vectis.tasks")
 _lock = threading.Lock()
 _broker_down_until = 0.0
 _pool: ThreadPoolExecutor | None = None
+_running: set = set()
 
 
-def enqueue(task, args: tuple = (), *, countdown: float | None = None, background=False) -> bool:
+def enqueue(task, args: tuple = (), *, countdown: float | None = None) -> bool:
     """Queue `task(*args)`; False when it was not queued (left to its sweep)."""
     global _broker_down_until
     if current_app.conf.task_always_eager:
-        if background and not settings.VECTIS_BACKGROUND_INLINE:
-            _background_pool().submit(_run_in_thread, task, args)
+        if not settings.VECTIS_BACKGROUND_INLINE:
+            future = _background_pool().submit(_run_in_thread, task, args)
+            with _lock:
+                _running.add(future)
+            future.add_done_callback(_running.discard)
             return True
         try:
             task.apply(args, throw=True)
@@ -74,6 +79,18 @@ def _run_in_thread(task, args: tuple) -> None:
         logger.exception("background task %s failed; its sweep will retry", task.name)
     finally:
         connections.close_all()
+
+
+def settle(timeout: float = 30.0) -> None:
+    """Wait until the background work queued so far (and what it queued) is done."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with _lock:
+            pending = list(_running)
+        if not pending:
+            return
+        wait(pending, timeout=max(0.0, deadline - time.monotonic()))
+    raise TimeoutError("background work did not finish in time")
 
 
 def reset_broker_circuit() -> None:

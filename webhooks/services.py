@@ -1,22 +1,26 @@
 """Webhooks: the outbox (emit), endpoints, fan-out, delivery attempts, retries and recovery.
 
-Flow: `emit()` writes an Event in the caller's transaction → after commit a task fans it out
-to the matching endpoints (one Delivery each, unique per event and endpoint) → a task per
-delivery makes attempt N, claimed with a conditional UPDATE so a redelivered task never
-repeats or double-counts it → failures are retried on a fixed backoff schedule by the
-periodic sweep, which also fans out any event the broker never received.
+Flow: `emit()` writes an Event in the caller's transaction and queues nothing → the relay
+(`relay_pending`, run by the dispatcher, `manage.py dispatch`, and as a fallback by the
+periodic sweep) fans committed events out in batches: one INSERT of the deliveries of many
+events (unique per event and endpoint) → attempts go to workers in batches
+(`webhooks.deliver_batch`); attempt N is claimed with a conditional UPDATE so a redelivered
+task never repeats or double-counts it → failures are retried on a fixed backoff schedule by
+the sweep. With tasks in-process (the embedded default) the events of a transaction are
+fanned out right after its commit, on a background thread.
 """
 
 import json
 import logging
 import random
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from celery import current_app
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -82,12 +86,12 @@ def emit(account: Account | int, type: str, data: dict) -> Event:
     # Round-trip through JSON so Decimals and datetimes are stored as the API renders them.
     payload = json.loads(json.dumps(data, cls=DjangoJSONEncoder))
     event = Event.objects.create(account_id=account_id, type=type, data=payload)
-    transaction.on_commit(lambda: _enqueue_fan_out(event.pk))
+    _after_commit([event.pk])
     return event
 
 
 def emit_many(account: Account | int, events: list[tuple[str, dict]]) -> list[Event]:
-    """`emit` for many events at once (bulk writes): one insert, one fan-out task per 500."""
+    """`emit` for many events at once (bulk writes): one insert."""
     if not events:
         return []
     for type, _ in events:
@@ -107,22 +111,47 @@ def emit_many(account: Account | int, events: list[tuple[str, dict]]) -> list[Ev
     ids = [row.pk for row in rows]
     if None in ids:  # a backend that cannot return ids from a bulk insert: the sweep fans out
         return rows
-    transaction.on_commit(lambda: _enqueue_fan_out_many(ids))
+    _after_commit(ids)
     return rows
 
 
-def _enqueue_fan_out_many(event_ids: list[int]) -> None:
-    from webhooks.tasks import fan_out_events
+def emit_events(events: list[tuple[int, str, dict]]) -> list[Event]:
+    """`emit` for many (account id, type, data) events of any accounts: one INSERT."""
+    if not events:
+        return []
+    for _, type, _ in events:
+        event_types.get(type)
+    rows = Event.objects.bulk_create(
+        [
+            Event(
+                account_id=account_id,
+                type=type,
+                data=json.loads(json.dumps(data, cls=DjangoJSONEncoder)),
+            )
+            for account_id, type, data in events
+        ],
+        batch_size=1000,
+    )
+    ids = [row.pk for row in rows]
+    if None not in ids:  # else: a backend that cannot return ids; the sweep fans out
+        _after_commit(ids)
+    return rows
 
-    # Not queued (broker down): the sweep fans the events out.
-    for start in range(0, len(event_ids), FANOUT_CHUNK):
-        tasks.enqueue(fan_out_events, (event_ids[start : start + FANOUT_CHUNK],))
 
+def _after_commit(event_ids: list[int]) -> None:
+    """Nothing is queued per event: the relay finds committed events itself. Only with tasks
+    in-process (no broker, no dispatcher) are they fanned out right after the commit."""
+    if not current_app.conf.task_always_eager:
+        return
 
-def _enqueue_fan_out(event_id: int) -> None:
-    from webhooks.tasks import fan_out_event
+    def relay() -> None:
+        from webhooks.tasks import fan_out_events
 
-    tasks.enqueue(fan_out_event, (event_id,))  # not queued: the sweep fans it out
+        for start in range(0, len(event_ids), FANOUT_CHUNK):
+            chunk = event_ids[start : start + FANOUT_CHUNK]
+            tasks.enqueue(fan_out_events, (chunk,))
+
+    transaction.on_commit(relay)
 
 
 def fan_out(event_id: int) -> list[int]:
@@ -164,12 +193,28 @@ def fan_out(event_id: int) -> list[int]:
 
 def fan_out_many(event_ids: list[int]) -> list[int]:
     """`fan_out` for a batch of events of one or more accounts, in a constant number of queries."""
+    return _fan_out_locked(
+        Event.objects.select_for_update(skip_locked=True)
+        .filter(pk__in=event_ids, fanned_out_at__isnull=True)
+        .order_by("pk")
+    )
+
+
+def relay_pending(*, limit: int = 500) -> int:
+    """Fan out up to `limit` committed events not fanned out yet, oldest first, in one short
+    transaction of a constant number of statements; returns how many. Events another relay
+    is fanning out right now are skipped (SKIP LOCKED), so relays can run side by side."""
+    pending = (
+        Event.objects.select_for_update(skip_locked=True)
+        .filter(fanned_out_at__isnull=True)
+        .order_by("created_at", "pk")[:limit]
+    )
+    return len(set(_fan_out_locked(pending, count_events=True)))
+
+
+def _fan_out_locked(events_query, *, count_events: bool = False) -> list[int]:
     with transaction.atomic():
-        events = list(
-            Event.objects.select_for_update()
-            .filter(pk__in=event_ids, fanned_out_at__isnull=True)
-            .order_by("pk")
-        )
+        events = list(events_query)
         if not events:
             return []
         account_ids = {e.account_id for e in events}
@@ -199,16 +244,43 @@ def fan_out_many(event_ids: list[int]) -> list[int]:
             ).values_list("pk", flat=True)
         )
         transaction.on_commit(lambda: _enqueue_attempts([(pk, 1) for pk in ids]))
-    return ids
+    return [e.pk for e in events] if count_events else ids
+
+
+# Attempts per delivery task: a worker makes them side by side on its own threads.
+ATTEMPTS_PER_TASK = 50
 
 
 def _enqueue_attempts(pairs: list[tuple[int, int]], countdown: float | None = None) -> None:
-    from webhooks.tasks import deliver
+    from webhooks.tasks import deliver_batch
 
-    for delivery_id, attempt in pairs:
-        # A network call: never in a request, also in-process (background=True). Not queued
-        # (broker down): the sweep queues the attempt when it is due.
-        tasks.enqueue(deliver, (delivery_id, attempt), countdown=countdown, background=True)
+    # Network calls: never in a request (in-process: on a background thread). Not queued
+    # (broker down): the sweep queues the attempts when they are due.
+    for start in range(0, len(pairs), ATTEMPTS_PER_TASK):
+        chunk = [list(pair) for pair in pairs[start : start + ATTEMPTS_PER_TASK]]
+        tasks.enqueue(deliver_batch, (chunk,), countdown=countdown)
+
+
+def attempt_deliveries(pairs: list[tuple[int, int]]) -> int:
+    """Make these attempts side by side (VECTIS_WEBHOOK_DELIVERY_THREADS at a time); returns
+    how many were made (a repeat of a done attempt is skipped)."""
+    pairs = [(int(delivery_id), int(attempt)) for delivery_id, attempt in pairs]
+    threads = max(1, min(settings.VECTIS_WEBHOOK_DELIVERY_THREADS, len(pairs)))
+    if threads == 1:
+        return sum(attempt_delivery(d, a) is not None for d, a in pairs)
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="webhook-send") as pool:
+        done = list(pool.map(_attempt_in_thread, pairs))
+    return sum(done)
+
+
+def _attempt_in_thread(pair: tuple[int, int]) -> bool:
+    try:
+        return attempt_delivery(*pair) is not None
+    except Exception:
+        logger.exception("webhook delivery %s attempt %s failed", *pair)
+        return False
+    finally:
+        connections.close_all()
 
 
 # --- endpoints --------------------------------------------------------------------------------

@@ -21,6 +21,18 @@ def deliver(delivery_id: int, attempt: int) -> bool:
     return services.attempt_delivery(delivery_id, attempt) is not None
 
 
+@shared_task(name="webhooks.deliver_batch")
+def deliver_batch(pairs: list[list[int]]) -> int:
+    """Attempts [[delivery_id, attempt], …] made side by side; repeats are no-ops."""
+    return services.attempt_deliveries([(d, a) for d, a in pairs])
+
+
+@shared_task(name="webhooks.relay")
+def relay() -> int:
+    """Fan out committed events (what the dispatcher does continuously)."""
+    return services.relay_pending()
+
+
 @shared_task(name="webhooks.sweep")
 def sweep() -> dict:
     result = services.sweep()

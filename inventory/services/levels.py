@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import BigIntegerField, Case, F, Q, Value, When
 
 from inventory.models import Reservation, StockLevel
 from vectis import tasks
@@ -63,31 +63,47 @@ def ensure_levels(account_id: int, pairs: Iterable[tuple[int, Location]]) -> dic
 def apply_level_deltas(
     levels: dict[int, StockLevel], *, on_hand: dict[int, int], reserved: dict[int, int], now
 ) -> None:
-    """Write counter changes to locked levels, one conditional UPDATE per level in pk order.
+    """Write counter changes to locked levels: one conditional UPDATE for all of them, however
+    many there are.
 
-    The conditions repeat what the callers checked under the lock (and what the CHECK constraints
-    enforce), so a logic error surfaces as a retryable conflict instead of a broken invariant.
+    Each row's condition repeats what the callers checked under the lock (and what the CHECK
+    constraints enforce): if any row fails it, fewer rows are updated than changed and the
+    whole transaction is retried, so a logic error surfaces as a retryable conflict instead
+    of a broken invariant.
     """
-    for pk in sorted(set(on_hand) | set(reserved)):
-        d_on_hand, d_reserved = on_hand.get(pk, 0), reserved.get(pk, 0)
-        if not d_on_hand and not d_reserved:
-            continue
+    changes = [
+        (pk, on_hand.get(pk, 0), reserved.get(pk, 0))
+        for pk in sorted(set(on_hand) | set(reserved))
+        if on_hand.get(pk, 0) or reserved.get(pk, 0)
+    ]
+    if not changes:
+        return
+    condition = Q()
+    for pk, d_on_hand, d_reserved in changes:
         # new reserved >= 0 and new on_hand >= new reserved
-        updated = StockLevel.objects.filter(
+        condition |= Q(
             pk=pk,
             reserved__gte=-d_reserved,
             on_hand__gte=F("reserved") + (d_reserved - d_on_hand),
-        ).update(
-            on_hand=F("on_hand") + d_on_hand,
-            reserved=F("reserved") + d_reserved,
-            updated_at=now,
         )
-        if updated != 1:
-            raise ConflictRetry()
+    values: dict = {"updated_at": now}
+    if any(d for _, d, _ in changes):
+        values["on_hand"] = F("on_hand") + _per_row(changes, 1)
+    if any(d for _, _, d in changes):
+        values["reserved"] = F("reserved") + _per_row(changes, 2)
+    if StockLevel.objects.filter(condition).update(**values) != len(changes):
+        raise ConflictRetry()
+    for pk, d_on_hand, d_reserved in changes:
         level = levels[pk]
         level.on_hand += d_on_hand
         level.reserved += d_reserved
         level.updated_at = now
+
+
+def _per_row(changes, column: int):
+    """CASE pk WHEN … THEN delta … END for one column of the changes."""
+    whens = [When(pk=change[0], then=Value(change[column])) for change in changes if change[column]]
+    return Case(*whens, default=Value(0), output_field=BigIntegerField())
 
 
 def expire_due(levels: dict[int, StockLevel], now: datetime) -> int:

@@ -1,6 +1,5 @@
 """Reservations: reserve available units (all-or-nothing or partial), release them, expire holds."""
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -10,14 +9,13 @@ from django.utils import timezone
 from catalog.models import Product
 from catalog.selectors import stock_parts
 from inventory.exceptions import InsufficientStock
-from inventory.models import Reservation, StockLevel
+from inventory.models import Reservation
 from inventory.services.levels import (
     after_commit_changed,
-    apply_level_deltas,
     close_reservations,
-    expire_due,
     lock_levels,
 )
+from inventory.services.pool import StockPool, Take
 from vectis.db_retry import atomic_with_retry
 from warehouses.models import Warehouse
 
@@ -64,73 +62,6 @@ class ReleaseResult:
     level_ids: list[int]
 
 
-class _Pool:
-    """Available units of the locked candidate levels while a reservation is planned."""
-
-    def __init__(self, levels: dict[int, StockLevel], meta: dict[int, tuple]):
-        # meta: level pk → (product_id, warehouse_id, -priority, warehouse code, location code)
-        self.meta = meta
-        self.available = {pk: level.on_hand - level.reserved for pk, level in levels.items()}
-        self.by_place: dict[tuple[int, int], list[int]] = defaultdict(list)
-        for pk in levels:
-            product_id, warehouse_id = meta[pk][:2]
-            self.by_place[(product_id, warehouse_id)].append(pk)
-        self.warehouses = [
-            w for *_, w in sorted({(m[2], m[3], m[1]) for pk, m in meta.items() if pk in levels})
-        ]
-
-    def capacity(self, parts: list[tuple[int, int]], warehouse_id: int) -> int:
-        return min(
-            sum(self.available[pk] for pk in self.by_place.get((product_id, warehouse_id), ()))
-            // per_unit
-            for product_id, per_unit in parts
-        )
-
-    def take(self, product_id: int, warehouse_id: int, units: int) -> list[tuple[int, int]]:
-        """Take units from the fullest bins first (fewest reservations), then by bin code."""
-        taken = []
-        places = sorted(
-            self.by_place[(product_id, warehouse_id)],
-            key=lambda pk: (-self.available[pk], self.meta[pk][4], pk),
-        )
-        for pk in places:
-            if units == 0:
-                break
-            quantity = min(units, self.available[pk])
-            if quantity > 0:
-                self.available[pk] -= quantity
-                units -= quantity
-                taken.append((pk, quantity))
-        if units != 0:  # capacity was checked before taking
-            raise AssertionError("took more units than the pool had")
-        return taken
-
-
-def _plan(lines, parts_of, pool: _Pool) -> tuple[list[tuple[int, int, int]], list[int]]:
-    """Decide the (line index, level pk, quantity) takes and the units reserved per line, line by
-    line: one warehouse that covers the whole line if any (highest priority first), else split
-    across warehouses by priority. Kits take all their components from the same warehouse."""
-    takes, reserved = [], []
-    for index, line in enumerate(lines):
-        parts = parts_of(line.product)
-        remaining = line.quantity
-        warehouses = [line.warehouse.pk] if line.warehouse else pool.warehouses
-        capacities = {w: pool.capacity(parts, w) for w in warehouses}
-        whole = next((w for w in warehouses if capacities[w] >= remaining), None)
-        for warehouse_id in [whole] if whole is not None else warehouses:
-            units = min(remaining, capacities[warehouse_id])
-            if units <= 0:
-                continue
-            for product_id, per_unit in parts:
-                for pk, quantity in pool.take(product_id, warehouse_id, units * per_unit):
-                    takes.append((index, pk, quantity))
-            remaining -= units
-            if remaining == 0:
-                break
-        reserved.append(line.quantity - remaining)
-    return takes, reserved
-
-
 def reserve(
     *,
     account_id: int,
@@ -166,29 +97,13 @@ def _reserve(
 ) -> ReserveResult:
     now = timezone.now()
     product_ids = {pid for line in lines for pid, _ in parts_of(line.product)}
-    meta = {
-        pk: (product_id, warehouse_id, -priority, wh_code, loc_code)
-        for pk, product_id, warehouse_id, priority, wh_code, loc_code in StockLevel.objects.filter(
-            account_id=account_id,
-            product_id__in=product_ids,
-            location__pickable=True,
-            location__active=True,
-            warehouse__active=True,
-        ).values_list(
-            "pk",
-            "product_id",
-            "warehouse_id",
-            "warehouse__priority",
-            "warehouse__code",
-            "location__code",
-        )
-    }
-    levels = {level.pk: level for level in lock_levels(meta)}
-    takes, reserved = _plan(lines, parts_of, _Pool(levels, meta))
+    pool = StockPool.lock(account_ids=[account_id], product_ids=product_ids)
+    takes, reserved = pool.plan(lines, parts_of, account_id)
     short = any(got < line.quantity for got, line in zip(reserved, lines, strict=True))
     # Holds past their expiry still count in `reserved` until expired; free them and retry.
-    if short and expire_due(levels, now):
-        takes, reserved = _plan(lines, parts_of, _Pool(levels, meta))
+    if short and pool.expire_lapsed(now):
+        pool.reset()
+        takes, reserved = pool.plan(lines, parts_of, account_id)
     results = [
         LineResult(i, line.product, line.quantity, got, order_line_id=line.order_line_id)
         for i, (line, got) in enumerate(zip(lines, reserved, strict=True))
@@ -196,31 +111,23 @@ def _reserve(
     short = [r for r in results if r.shortfall]
     if short and not allow_partial:
         raise _insufficient(short)
-
-    by_level: dict[int, int] = defaultdict(int)
-    for _, pk, quantity in takes:
-        by_level[pk] += quantity
-    apply_level_deltas(levels, on_hand={}, reserved=by_level, now=now)
-    rows = Reservation.objects.bulk_create(
+    rows = pool.write(
         [
-            Reservation(
-                account_id=account_id,
-                stock_level_id=pk,
-                product_id=meta[pk][0],
-                warehouse_id=meta[pk][1],
-                quantity=quantity,
+            Take(
+                pk,
+                quantity,
                 reference=reference,
+                order_line_id=lines[index].order_line_id,
                 expires_at=expires_at,
                 actor=actor,
-                order_line_id=lines[index].order_line_id,
             )
             for index, pk, quantity in takes
-        ]
+        ],
+        now=now,
     )
     for (index, _, _), row in zip(takes, rows, strict=True):
         results[index].reservations.append(row)
-    after_commit_changed({meta[pk][:2] for pk in by_level})
-    return ReserveResult(results, sorted(by_level))
+    return ReserveResult(results, sorted({pk for _, pk, _ in takes}))
 
 
 def _insufficient(short: list[LineResult]) -> InsufficientStock:

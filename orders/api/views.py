@@ -79,7 +79,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VectisGener
     def create(self, request):
         data = validated(OrderCreateSerializer, request.data)
         order = services.order_create(account=self.account, data=data, actor=self.actor)
-        return self._respond(order.pk, status.HTTP_201_CREATED)
+        return Response(order.representation, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Allocate an order",

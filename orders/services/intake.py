@@ -3,6 +3,7 @@
 import logging
 from decimal import Decimal
 
+from celery import current_app
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -66,7 +67,8 @@ def check_money(subtotal: Decimal, total: Decimal, *, field: str) -> None:
 
 def order_create(*, account: Account, data: dict, actor: str = "") -> Order:
     """Accept an order (status pending, or on_hold with `hold`); emits order.created and, with
-    the account's auto_allocate, queues allocation after commit."""
+    the account's auto_allocate, queues allocation after commit. The order comes back with
+    `representation`, its API form as of the commit (the event's payload)."""
     products = _resolve_items(account, data["channel"], data["items"])
     totals = data.get("totals", {})
     subtotal = sum(
@@ -107,7 +109,7 @@ def order_create(*, account: Account, data: dict, actor: str = "") -> Order:
     try:
         with transaction.atomic():
             order = Order.objects.create(account=account, **values)
-            OrderLine.objects.bulk_create(
+            lines = OrderLine.objects.bulk_create(
                 [
                     OrderLine(
                         account=account,
@@ -134,7 +136,9 @@ def order_create(*, account: Account, data: dict, actor: str = "") -> Order:
                     data={"reason": order.hold_reason},
                     actor=actor,
                 )
-            webhooks.emit(account, "order.created", order_data(order))
+            # Serialized once: the event's payload is also the API's answer.
+            order.representation = order_data(order, lines=lines)
+            webhooks.emit(account, "order.created", order.representation)
     except IntegrityError as exc:
         existing = Order.objects.filter(
             account=account, channel=data["channel"], external_id=data["external_id"]
@@ -148,7 +152,7 @@ def order_create(*, account: Account, data: dict, actor: str = "") -> Order:
             extra={"order_id": existing.public_id},
         ) from exc
     if auto:
-        transaction.on_commit(lambda: enqueue_allocation([order.pk]))
+        after_commit_allocate([order.pk])
     return order
 
 
@@ -157,15 +161,23 @@ def request_allocation(order: Order) -> None:
     is recorded on the order itself, so a task the broker lost is found by the sweep."""
     order.allocation_due_at = timezone.now()
     Order.objects.filter(pk=order.pk).update(allocation_due_at=order.allocation_due_at)
-    transaction.on_commit(lambda: enqueue_allocation([order.pk]))
+    after_commit_allocate([order.pk])
 
 
-def enqueue_allocation(order_ids: list[int]) -> None:
+def after_commit_allocate(order_ids: list[int]) -> None:
+    """Nothing is queued per order: the dispatcher (`manage.py dispatch`) allocates the orders
+    whose `allocation_due_at` is set, many per transaction, and the periodic sweep does when
+    no dispatcher runs. Only with tasks in-process (no broker) are they allocated right after
+    the commit, on a background thread."""
+    if not current_app.conf.task_always_eager:
+        return
     from orders.tasks import allocate_order
 
-    for order_id in order_ids:
-        # Not queued (broker down): the allocation sweep picks the order up.
-        tasks.enqueue(allocate_order, (order_id,))
+    def allocate() -> None:
+        for order_id in order_ids:
+            tasks.enqueue(allocate_order, (order_id,))
+
+    transaction.on_commit(allocate)
 
 
 # --- update ---------------------------------------------------------------------------------------

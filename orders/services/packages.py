@@ -39,7 +39,9 @@ def allocated_by_warehouse(order: Order, lines: list[OrderLine]) -> dict[int, di
     return result
 
 
-def sync_pending_packages(order: Order, lines: list[OrderLine]) -> list[Package]:
+def sync_pending_packages(
+    order: Order, lines: list[OrderLine], *, emit: bool = True
+) -> list[Package]:
     """Make the pending packages hold exactly what is allocated per warehouse and line: grow the
     first pending package of a warehouse (creating one, `package.created`), shrink the last
     ones; a pending package left empty is cancelled. Returns the packages created."""
@@ -77,7 +79,7 @@ def sync_pending_packages(order: Order, lines: list[OrderLine]) -> list[Package]
             if not PackageLine.objects.filter(package=package).exists():
                 package.status = Package.CANCELLED
                 package.save(update_fields=["status", "updated_at"])
-    if created:
+    if created and emit:
         from orders.representation import packages_data
 
         webhooks.emit_many(

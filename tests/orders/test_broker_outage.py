@@ -130,13 +130,13 @@ def test_a_request_for_an_order_held_meanwhile_is_dropped(lost):
 
 @pytest.mark.django_db
 def test_a_conflict_that_outlasts_its_retries_keeps_the_request(lost, monkeypatch):
-    from orders.services import allocation
+    from orders.services import allocator
     from vectis.errors import ConflictRetry
 
-    def conflicted(**kwargs):
+    def conflicted(*args, **kwargs):
         raise ConflictRetry()
 
-    monkeypatch.setattr(allocation, "order_allocate", conflicted)
+    monkeypatch.setattr(allocator, "allocate_locked", conflicted)
     assert services.allocate_due(older_than=timedelta(0)) == [lost.public_id]
     lost.refresh_from_db()
     assert (lost.status, lost.allocation_due_at is not None) == ("pending", True)
@@ -149,16 +149,16 @@ def test_one_order_that_fails_does_not_stop_the_sweep(lost, account, monkeypatch
     Order.objects.filter(pk=second.pk).update(
         allocation_due_at=timezone.now() - timedelta(minutes=1)
     )
-    from orders.services import allocation
+    from orders.services import allocator
 
-    real = allocation.order_allocate
+    real = allocator.allocate_locked
 
-    def failing_first(*, order, **kwargs):
-        if order.pk == lost.pk:
+    def failing_first(locked, **kwargs):
+        if any(order.pk == lost.pk for order, _ in locked):
             raise RuntimeError("a strategy bug")
-        return real(order=order, **kwargs)
+        return real(locked, **kwargs)
 
-    monkeypatch.setattr(allocation, "order_allocate", failing_first)
+    monkeypatch.setattr(allocator, "allocate_locked", failing_first)
     # when the sweep runs, then the second is allocated and the first keeps its request
     assert services.allocate_due(older_than=timedelta(0)) == [lost.public_id, second.public_id]
     lost.refresh_from_db()

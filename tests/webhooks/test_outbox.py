@@ -80,7 +80,7 @@ def test_broker_down_at_commit_then_sweep_delivers_exactly_once(
         raise OperationalError("Error 111 connecting to redis:6379. Connection refused.")
 
     # in-process tasks are run with apply() (vectis.tasks.enqueue)
-    monkeypatch.setattr(tasks.fan_out_event, "apply", broker_down)
+    monkeypatch.setattr(tasks.fan_out_events, "apply", broker_down)
     with django_capture_on_commit_callbacks(execute=True):
         event = services.emit(account, "order.created", {"id": "ord_1"})
     # then the event is recorded but not fanned out

@@ -1,0 +1,20 @@
+"""JSON rendering with orjson: several times faster than the standard library on the hot
+paths (order create, lists), same output for the types DRF serializers produce."""
+
+from decimal import Decimal
+
+import orjson
+from rest_framework.renderers import JSONRenderer
+
+
+def _default(value):
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+class ORJSONRenderer(JSONRenderer):
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if data is None:
+            return b""
+        return orjson.dumps(data, default=_default, option=orjson.OPT_NON_STR_KEYS)
