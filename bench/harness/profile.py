@@ -1,0 +1,110 @@
+"""Where the time goes: py-spy samples one gunicorn worker and one Celery pool process while an
+S1 load runs, then the collapsed stacks are summed into the top frames (inclusive and self)
+and the share of time per layer (DRF, Django ORM, psycopg, JSON, Vectis code, …)."""
+
+import shutil
+import subprocess
+import threading
+from collections import Counter
+from pathlib import Path
+
+from bench.harness.env import BIN
+
+LAYERS = [
+    ("psycopg (driver, waiting on PostgreSQL)", ("psycopg/", "psycopg_pool/", "psycopg_binary")),
+    ("Django ORM (query building, model instances)", ("django/db/",)),
+    (
+        "DRF serializers/fields",
+        ("rest_framework/serializers", "rest_framework/fields", "rest_framework/relations"),
+    ),
+    ("DRF views/request/parsers/renderers", ("rest_framework/",)),
+    ("django-oauth-toolkit / oauthlib", ("oauth2_provider/", "oauthlib/")),
+    ("Django request/middleware/other", ("django/",)),
+    ("Celery/kombu/redis", ("celery/", "kombu/", "redis/", "billiard/")),
+    ("gunicorn", ("gunicorn/",)),
+    ("json", ("json/",)),
+    (
+        "Vectis code",
+        ("/orders/", "/inventory/", "/catalog/", "/webhooks/", "/warehouses/", "/vectis/"),
+    ),
+]
+
+
+def py_spy() -> str | None:
+    return shutil.which("py-spy", path=str(BIN)) or shutil.which("py-spy")
+
+
+def record(pid: int, seconds: float, out: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [py_spy(), "record", "--pid", str(pid), "--duration", str(int(seconds)), "--rate", "100",
+         "--format", "raw", "--nonblocking", "--output", str(out)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )  # fmt: skip
+
+
+def _frames(stack: str) -> list[str]:
+    frames = stack.split(";")
+    # py-spy puts the thread name first ("thread (0x…)" / process): drop it.
+    return [f for f in frames if not f.startswith(("thread (", "process "))]
+
+
+def _layer(frame: str) -> str:
+    for name, needles in LAYERS:
+        if any(n in frame for n in needles):
+            return name
+    return "other (stdlib, C, interpreter)"
+
+
+def summarize(path: Path, top: int = 12) -> dict:
+    inclusive, own, layers = Counter(), Counter(), Counter()
+    vectis_inclusive = Counter()
+    total = 0
+    for line in path.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack or not count.isdigit():
+            continue
+        n = int(count)
+        frames = _frames(stack)
+        if not frames:
+            continue
+        total += n
+        for f in set(frames):
+            inclusive[f] += n
+            if any(x in f for x in LAYERS[-1][1]) and "site-packages" not in f:
+                vectis_inclusive[f] += n
+        own[frames[-1]] += n
+        layers[_layer(frames[-1])] += n
+
+    def pct(counter: Counter) -> list[tuple[str, float]]:
+        return [(f, round(100 * n / total, 1)) for f, n in counter.most_common(top)]
+
+    return {
+        "samples": total,
+        "self_top": pct(own),
+        "inclusive_top": pct(inclusive),
+        "vectis_inclusive_top": pct(vectis_inclusive),
+        "layers": [(name, round(100 * n / total, 1)) for name, n in layers.most_common()],
+    }
+
+
+def profile_run(pids: dict[str, int], seconds: float, out_dir: Path, load) -> dict:
+    """Start py-spy on each pid, run `load()` meanwhile, return the summaries."""
+    if not py_spy():
+        return {"skipped": "py-spy not installed (.venv/bin/pip install py-spy)"}
+    out_dir.mkdir(parents=True, exist_ok=True)
+    procs = {
+        name: (record(pid, seconds, out_dir / f"{name}.txt"), out_dir / f"{name}.txt")
+        for name, pid in pids.items()
+    }
+    worker = threading.Thread(target=load)
+    worker.start()
+    result = {}
+    for name, (proc, path) in procs.items():
+        _, err = proc.communicate(timeout=seconds + 120)
+        if proc.returncode or not path.exists():
+            result[name] = {"error": err.decode()[-500:]}
+        else:
+            result[name] = summarize(path)
+    worker.join()
+    return result
