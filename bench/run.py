@@ -161,20 +161,43 @@ def main() -> None:
 
 
 def run_profile(ctx: scenarios.Ctx) -> dict:
-    cat, tok = scenarios.uniform_catalog(ctx, "S1")
+    """py-spy on one gunicorn worker and one Celery pool process during an S1 c=8 load, then on
+    one gunicorn worker during an S6 adjust load (c=32); not part of the measured runs."""
+    from bench.harness import data, load, stack
+
+    seconds = ctx.profile.profile_seconds
     web = ctx.stack.web_worker_pids()
     pool = ctx.stack.celery_pool_pids()
-    pids = {"gunicorn_worker": web[0]}
-    if pool:
-        pids["celery_pool"] = pool[0]
-    seconds = ctx.profile.profile_seconds
+    cat, tok = scenarios.uniform_catalog(ctx, "S1")
 
-    def load():
+    def orders():
         scenarios.post_orders(ctx, cat, tok, clients=8, seconds=seconds + 2, tag="profile")
 
-    out = profile.profile_run(pids, seconds, ctx.cfg.run_dir / "profile", load)
+    pids = {"S1 c=8, one gunicorn worker": [web[0]]}
+    if pool:
+        pids["S1 c=8, Celery worker children (pool processes and beat)"] = pool
+    out = profile.profile_run(pids, seconds, ctx.cfg.run_dir / "profile-s1", orders)
+    adj = data.make_catalog(data.unique_name("PROF6"), skus=10, stock=1_000_000, prefix="ADJ")
+    adj_tok = stack.token(ctx.cfg, adj.account_name)
+    env = {
+        "BENCH_TOKEN": adj_tok,
+        "BENCH_SKUS": ",".join(adj.skus),
+        "BENCH_WAREHOUSE": adj.warehouse_public_id,
+    }
+
+    def adjusts():
+        load.wrk(ctx.cfg.base_url, "adjust.lua", connections=32, seconds=seconds + 2, env=env)
+
+    out.update(
+        profile.profile_run(
+            {"S6 adjust c=32, one gunicorn worker": [web[1 % len(web)]]},
+            seconds,
+            ctx.cfg.run_dir / "profile-s6",
+            adjusts,
+        )
+    )
     for name, summary in out.items():
-        ctx.log(f"  {name}: {json.dumps(summary)[:600]}")
+        ctx.log(f"  {name}: {json.dumps(summary)[:400]}")
     return out
 
 

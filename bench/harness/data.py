@@ -89,24 +89,31 @@ def make_catalog(
     )
 
 
-def make_endpoints(account_id: int, url: str, *, count: int = 200, per_event: int = 10) -> int:
-    """`count` endpoints on the stub; endpoint i subscribes to one event type (round robin over
-    the catalogue), so `per_event` endpoints match each type when count = per_event x types."""
+# What one S1 order emits: these types get exactly `per_event` endpoints each.
+ORDER_EVENTS = ("order.created", "order.allocated", "package.created")
+
+
+def make_endpoints(
+    account_id: int, url: str, *, count: int = 200, per_event: int = 10, only=None
+) -> int:
+    """`count` endpoints on the stub, each subscribed to one event type: `per_event` to each
+    type an S1 order emits (so 10 match each of its events), the rest spread over the other
+    types of the catalogue. With `only`, every endpoint subscribes to that one type."""
     from vectis.accounts.models import Account
     from webhooks import event_types
     from webhooks.services import endpoint_create
 
     account = Account.objects.get(pk=account_id)
-    types = list(event_types.EVENT_TYPES)
-    if count != per_event * len(types):
-        raise ValueError(
-            f"{count} endpoints do not give {per_event} per each of {len(types)} types"
-        )
+    others = [t for t in event_types.EVENT_TYPES if t not in ORDER_EVENTS]
     for i in range(count):
-        endpoint_create(
-            account=account, data={"url": f"{url}/hook/{i}", "events": [types[i % len(types)]]}
-        )
-    return len(types)
+        if only:
+            kind = only
+        elif i < per_event * len(ORDER_EVENTS):
+            kind = ORDER_EVENTS[i // per_event]
+        else:
+            kind = others[(i - per_event * len(ORDER_EVENTS)) % len(others)]
+        endpoint_create(account=account, data={"url": f"{url}/hook/{i}", "events": [kind]})
+    return count
 
 
 # --- the list data set: COPY in the schema's format ----------------------------------------------

@@ -10,7 +10,11 @@ from pathlib import Path
 
 from bench.harness.env import BIN
 
+# Frames print as "function (path/to/file.py:line)", paths relative to site-packages or the
+# project root.
+VECTIS = ("(orders/", "(inventory/", "(catalog/", "(webhooks/", "(warehouses/", "(vectis/")
 LAYERS = [
+    ("Vectis code", (*VECTIS, "(returns/")),
     ("psycopg (driver, waiting on PostgreSQL)", ("psycopg/", "psycopg_pool/", "psycopg_binary")),
     ("Django ORM (query building, model instances)", ("django/db/",)),
     (
@@ -23,11 +27,14 @@ LAYERS = [
     ("Celery/kombu/redis", ("celery/", "kombu/", "redis/", "billiard/")),
     ("gunicorn", ("gunicorn/",)),
     ("json", ("json/",)),
-    (
-        "Vectis code",
-        ("/orders/", "/inventory/", "/catalog/", "/webhooks/", "/warehouses/", "/vectis/"),
-    ),
 ]
+# Frames on (nearly) every stack: thread start, the server loop, Django's handler chain.
+GENERIC = (
+    "(threading.py", "(concurrent/", "(gunicorn/", "(billiard/", "(click/", "(celery/",
+    "(kombu/", "(django/core/handlers/", "(django/utils/deprecation.py", "(vectis/api/body.py",
+    "(vectis/api/middleware.py", "(django/views/decorators/", "(rest_framework/views.py",
+    "(django/contrib/", "(django/middleware/", "(whitenoise/", "<module>",
+)  # fmt: skip
 
 
 def py_spy() -> str | None:
@@ -49,6 +56,12 @@ def _frames(stack: str) -> list[str]:
     return [f for f in frames if not f.startswith(("thread (", "process "))]
 
 
+def _function(frame: str) -> str:
+    """ "f (path.py:12)" → "f (path.py)"."""
+    name, _, where = frame.rpartition(" (")
+    return f"{name} ({where.rsplit(':', 1)[0]})" if name else frame
+
+
 def _layer(frame: str) -> str:
     for name, needles in LAYERS:
         if any(n in frame for n in needles):
@@ -58,7 +71,7 @@ def _layer(frame: str) -> str:
 
 def summarize(path: Path, top: int = 12) -> dict:
     inclusive, own, layers = Counter(), Counter(), Counter()
-    vectis_inclusive = Counter()
+    vectis_inclusive, app_inclusive = Counter(), Counter()
     total = 0
     for line in path.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
@@ -71,8 +84,13 @@ def summarize(path: Path, top: int = 12) -> dict:
         total += n
         for f in set(frames):
             inclusive[f] += n
-            if any(x in f for x in LAYERS[-1][1]) and "site-packages" not in f:
+            generic = any(x in f for x in GENERIC)
+            if any(x in f for x in VECTIS) and not generic:
                 vectis_inclusive[f] += n
+        # By function (all its lines together), for the libraries' frames.
+        for f in {_function(f) for f in frames}:
+            if not any(x in f for x in GENERIC):
+                app_inclusive[f] += n
         own[frames[-1]] += n
         layers[_layer(frames[-1])] += n
 
@@ -82,29 +100,40 @@ def summarize(path: Path, top: int = 12) -> dict:
     return {
         "samples": total,
         "self_top": pct(own),
-        "inclusive_top": pct(inclusive),
+        "inclusive_top": pct(app_inclusive),
         "vectis_inclusive_top": pct(vectis_inclusive),
         "layers": [(name, round(100 * n / total, 1)) for name, n in layers.most_common()],
     }
 
 
-def profile_run(pids: dict[str, int], seconds: float, out_dir: Path, load) -> dict:
-    """Start py-spy on each pid, run `load()` meanwhile, return the summaries."""
+def profile_run(pids: dict[str, list[int]], seconds: float, out_dir: Path, load) -> dict:
+    """Start py-spy on each pid, run `load()` meanwhile, return one summary per name (the
+    samples of all its pids together)."""
     if not py_spy():
         return {"skipped": "py-spy not installed (.venv/bin/pip install py-spy)"}
     out_dir.mkdir(parents=True, exist_ok=True)
     procs = {
-        name: (record(pid, seconds, out_dir / f"{name}.txt"), out_dir / f"{name}.txt")
-        for name, pid in pids.items()
+        name: [
+            (record(pid, seconds, out_dir / f"{pid}.txt"), out_dir / f"{pid}.txt") for pid in group
+        ]
+        for name, group in pids.items()
     }
     worker = threading.Thread(target=load)
     worker.start()
     result = {}
-    for name, (proc, path) in procs.items():
-        _, err = proc.communicate(timeout=seconds + 120)
-        if proc.returncode or not path.exists():
-            result[name] = {"error": err.decode()[-500:]}
-        else:
-            result[name] = summarize(path)
+    for name, group in procs.items():
+        merged = out_dir / (name.replace(" ", "_").replace("/", "_").replace(",", "") + ".txt")
+        errors = []
+        with merged.open("w") as out:
+            for proc, path in group:
+                _, err = proc.communicate(timeout=seconds + 120)
+                if proc.returncode or not path.exists():
+                    errors.append(err.decode()[-300:])
+                else:
+                    out.write(path.read_text())
+        summary = summarize(merged)
+        if errors:
+            summary["errors"] = errors
+        result[name] = summary
     worker.join()
     return result

@@ -108,12 +108,17 @@ def _main_table(sc: dict, prof: dict) -> list[str]:
         )
     if "S7" in sc:
         r = sc["S7"]
+        bound = (
+            ""
+            if r["first_attempt_complete"]
+            else " (lower bounds: some events unattempted at the cap)"
+        )
         rows.append(
             f"| S7 c=8 with 200 endpoints: orders accepted /s | {fmt(r['with_per_s'])} | "
             f"without webhooks {fmt(r['without_per_s'])} | {_r(r['with_over_without'], 2)} | "
             f"event → first attempt p50 {fmt(r['first_attempt_p50_ms'], ' ms', 0)}, p99 "
             f"{fmt(r['first_attempt_p99_ms'], ' ms', 0)}"
-            f"{'' if r['first_attempt_complete'] else ' (not every event attempted in the cap)'}; "
+            f"{bound}; "
             f"e2e allocated /s {fmt(r['with_e2e_per_s'])} vs {fmt(r['without_e2e_per_s'])} |"
         )
     if "S7b" in sc:
@@ -221,7 +226,7 @@ def _s5(r: dict) -> list[str]:
 
 
 def _profile(p: dict) -> list[str]:
-    out = ["### Profile: where the time goes (py-spy, active samples only, S1 c=8 load)", ""]
+    out = ["### Profiles: where the time goes (py-spy record, 100 Hz, active samples only)", ""]
     for name, s in p.items():
         if not isinstance(s, dict) or "samples" not in s:
             out.append(f"- {name}: {s}")
@@ -233,7 +238,10 @@ def _profile(p: dict) -> list[str]:
         out.append("")
         out.append(", ".join(f"{layer} {pct}%" for layer, pct in s["layers"]))
         out.append("")
-        out.append("Top frames, inclusive (% of samples with the frame on the stack):")
+        out.append(
+            "Top frames, inclusive (% of samples with the frame on the stack; thread, server "
+            "and middleware frames left out):"
+        )
         out.append("")
         for frame, pct in s["inclusive_top"][:10]:
             out.append(f"- {pct}% `{frame}`")
