@@ -18,7 +18,8 @@ def markdown(results: dict, note: str = "") -> str:
     if note:
         out += [note, ""]
     out += [
-        f"- Commit: `{meta['commit']}` ({meta['commit_subject']})"
+        f"- Commit: `{meta['commit']}` ({meta['commit_subject']}); application code as of "
+        f"`{meta.get('app_commit', '?')}`"
         + (" + uncommitted application changes" if meta.get("dirty") else ""),
         f"- Command: `.venv/bin/python {meta['command'].strip()}`",
         f"- Machine: {meta['machine']}; Python {meta['python']}; PostgreSQL {meta['postgres']}; "
