@@ -220,10 +220,21 @@ def machine_meta(cfg: Config, prof, command: str) -> dict:
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "commit": sh("git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"),
         "commit_subject": sh("git", "-C", str(ROOT), "log", "-1", "--format=%s"),
-        # The application measured: the last commit that changed anything outside bench/.
+        # The application measured: the last commit that changed anything but the benchmark
+        # (bench/, its make target and README pointer).
         "app_commit": sh(
-            "git", "-C", str(ROOT), "log", "-1", "--format=%h %s", "--", ".", ":!bench"
-        ),
+            "git",
+            "-C",
+            str(ROOT),
+            "log",
+            "-1",
+            "--format=%h %s",
+            "--",
+            ".",
+            ":!bench",
+            ":!Makefile",
+            ":!README.md",
+        ),  # fmt: skip
         "dirty": bool(sh("git", "-C", str(ROOT), "status", "--porcelain", "--", ":!bench")),
         "command": command,
         "machine": f"{os.cpu_count()} cores, {mem:.0f} GiB, {platform.platform()}",
