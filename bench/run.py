@@ -176,7 +176,9 @@ def run_profile(ctx: scenarios.Ctx) -> dict:
     pids = {"S1 c=8, one gunicorn worker": [web[0]]}
     if pool:
         pids["S1 c=8, Celery worker children (pool processes and beat)"] = pool
-    out = profile.profile_run(pids, seconds, ctx.cfg.run_dir / "profile-s1", orders)
+    dsn = ctx.cfg.pg_dsn
+    out = profile.profile_run(pids, seconds, ctx.cfg.run_dir / "profile-s1", orders, dsn)
+    out = {f"{k} (S1 c=8)" if k.startswith("PostgreSQL") else k: v for k, v in out.items()}
     adj = data.make_catalog(data.unique_name("PROF6"), skus=10, stock=1_000_000, prefix="ADJ")
     adj_tok = stack.token(ctx.cfg, adj.account_name)
     env = {
@@ -194,17 +196,42 @@ def run_profile(ctx: scenarios.Ctx) -> dict:
             seconds,
             ctx.cfg.run_dir / "profile-s6",
             adjusts,
-        )
+            dsn,
+        ).items()
     )
+    out = {f"{k} (S6)" if k == "PostgreSQL backends meanwhile" else k: v for k, v in out.items()}
+    # The same sampling while B_sql runs the order transaction at c=8 and B_py adjusts at c=32.
+    _, script = scenarios.baseline_catalog(ctx)
+    with profile.PgActivity(dsn) as act:
+        scenarios.run_bsql(ctx, script, 8, seconds)
+    out["PostgreSQL backends during B_sql c=8 (orders)"] = {"pg_activity": act.summary()}
+    bpy = data.make_catalog(data.unique_name("PROF6B"), skus=10, stock=1_000_000, prefix="ADJ")
+    with profile.PgActivity(dsn) as act:
+        scenarios.run_bpy(ctx, bpy, "adjust", 32, seconds)
+    out["PostgreSQL backends during B_py c=32 (adjust)"] = {"pg_activity": act.summary()}
     for name, summary in out.items():
         ctx.log(f"  {name}: {json.dumps(summary)[:400]}")
     return out
 
 
+APP_COMMIT = (
+    "git",
+    "log",
+    "-1",
+    "--format=%h %s",
+    "--",
+    ".",
+    ":!bench",
+    ":!Makefile",
+    ":!README.md",
+)
+
+
 def machine_meta(cfg: Config, prof, command: str) -> dict:
-    def sh(*argv: str) -> str:
+    def sh(*argv: str, cwd=None) -> str:
         try:
-            return subprocess.run(argv, capture_output=True, text=True, check=False).stdout.strip()
+            out = subprocess.run(argv, capture_output=True, text=True, check=False, cwd=cwd)
+            return out.stdout.strip()
         except OSError:
             return ""
 
@@ -222,19 +249,7 @@ def machine_meta(cfg: Config, prof, command: str) -> dict:
         "commit_subject": sh("git", "-C", str(ROOT), "log", "-1", "--format=%s"),
         # The application measured: the last commit that changed anything but the benchmark
         # (bench/, its make target and README pointer).
-        "app_commit": sh(
-            "git",
-            "-C",
-            str(ROOT),
-            "log",
-            "-1",
-            "--format=%h %s",
-            "--",
-            ".",
-            ":!bench",
-            ":!Makefile",
-            ":!README.md",
-        ),  # fmt: skip
+        "app_commit": sh(*APP_COMMIT, cwd=ROOT),
         "dirty": bool(sh("git", "-C", str(ROOT), "status", "--porcelain", "--", ":!bench")),
         "command": command,
         "machine": f"{os.cpu_count()} cores, {mem:.0f} GiB, {platform.platform()}",

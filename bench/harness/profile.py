@@ -106,7 +106,9 @@ def summarize(path: Path, top: int = 12) -> dict:
     }
 
 
-def profile_run(pids: dict[str, list[int]], seconds: float, out_dir: Path, load) -> dict:
+def profile_run(
+    pids: dict[str, list[int]], seconds: float, out_dir: Path, load, dsn: str | None = None
+) -> dict:
     """Start py-spy on each pid, run `load()` meanwhile, return one summary per name (the
     samples of all its pids together)."""
     if not py_spy():
@@ -119,6 +121,9 @@ def profile_run(pids: dict[str, list[int]], seconds: float, out_dir: Path, load)
         for name, group in pids.items()
     }
     worker = threading.Thread(target=load)
+    activity = PgActivity(dsn) if dsn else None
+    if activity:
+        activity.__enter__()
     worker.start()
     result = {}
     for name, group in procs.items():
@@ -136,4 +141,78 @@ def profile_run(pids: dict[str, list[int]], seconds: float, out_dir: Path, load)
             summary["errors"] = errors
         result[name] = summary
     worker.join()
+    if activity:
+        activity.__exit__(None, None, None)
+        result["PostgreSQL backends meanwhile"] = {"pg_activity": activity.summary()}
     return result
+
+
+class PgActivity:
+    """Samples pg_stat_activity of the run's database every `interval` seconds in a thread:
+    what PostgreSQL's backends are doing (on CPU, waiting on a lock, on WAL, idle in a
+    transaction, idle) and which statements are running."""
+
+    def __init__(self, dsn: str, interval: float = 0.1):
+        self.dsn = dsn
+        self.interval = interval
+        self.states: Counter = Counter()
+        self.queries: Counter = Counter()
+        self.samples = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join(10)
+
+    def _run(self) -> None:
+        import psycopg
+
+        with psycopg.connect(self.dsn, autocommit=True) as conn:
+            while not self._stop.is_set():
+                rows = conn.execute(
+                    "SELECT state, wait_event_type, wait_event, query FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                    "AND backend_type = 'client backend'"
+                ).fetchall()
+                self.samples += 1
+                for state, wait_type, wait, query in rows:
+                    if state == "active":
+                        key = f"active: {wait_type}/{wait}" if wait_type else "active: on CPU"
+                        self.queries[_statement(query)] += 1
+                    else:
+                        key = state or "?"
+                    self.states[key] += 1
+                self._stop.wait(self.interval)
+
+    def summary(self, top: int = 10) -> dict:
+        busy = sum(n for k, n in self.states.items() if k.startswith("active"))
+        return {
+            "samples": self.samples,
+            "backends_per_sample": round(sum(self.states.values()) / max(self.samples, 1), 1),
+            "active_per_sample": round(busy / max(self.samples, 1), 2),
+            "states": [
+                (k, round(n / max(self.samples, 1), 2)) for k, n in self.states.most_common()
+            ],
+            "active_statements": [
+                (q, round(100 * n / max(busy, 1), 1)) for q, n in self.queries.most_common(top)
+            ],
+        }
+
+
+def _statement(query: str) -> str:
+    """A statement's kind and table: 'UPDATE "inventory_stocklevel"', 'COMMIT', …"""
+    import re
+
+    q = " ".join(query.split())
+    m = re.match(r'(\w+)\b.*?\b(?:FROM|INTO|UPDATE)\s+"?(\w+)"?', q, re.I)
+    if q.upper().startswith("UPDATE"):
+        m2 = re.match(r'UPDATE\s+"?(\w+)"?', q, re.I)
+        return f"UPDATE {m2.group(1)}" if m2 else q[:40]
+    if m:
+        return f"{m.group(1).upper()} {m.group(2)}"
+    return q[:40]

@@ -229,6 +229,16 @@ def _s5(r: dict) -> list[str]:
 def _profile(p: dict) -> list[str]:
     out = ["### Profiles: where the time goes (py-spy record, 100 Hz, active samples only)", ""]
     for name, s in p.items():
+        if isinstance(s, dict) and "pg_activity" in s:
+            a = s["pg_activity"]
+            states = ", ".join(f"{k} {v}" for k, v in a["states"])
+            stmts = ", ".join(f"{q} {pct}%" for q, pct in a["active_statements"])
+            out += [
+                f"**{name}** (pg_stat_activity every 0.1 s, {a['samples']} samples): backends "
+                f"per sample by state: {states}. Active backends' statements: {stmts}.",
+                "",
+            ]
+            continue
         if not isinstance(s, dict) or "samples" not in s:
             out.append(f"- {name}: {s}")
             continue

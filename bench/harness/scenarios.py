@@ -29,7 +29,7 @@ class Profile:
     s5_requests: int = 20
     s6_seconds: float = 60
     s7_endpoints: int = 200
-    s7_attempt_cap: float = 240
+    s7_attempt_cap: float = 180
     s7b_events: int = 10_000
     s7b_cap: float = 240
     s8_rows: int = 100_000
