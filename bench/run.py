@@ -14,6 +14,7 @@ import argparse
 import json
 import os
 import platform
+import shlex
 import subprocess
 import sys
 import time
@@ -100,7 +101,7 @@ def main() -> None:
         log_file.write(line + "\n")
         log_file.flush()
 
-    command = "bench/run.py " + " ".join(sys.argv[1:])
+    command = "bench/run.py " + shlex.join(sys.argv[1:])
     meta = machine_meta(cfg, prof, command)
     log(f"run {stamp}: {command} → {cfg.run_dir}")
     log(f"profile {prof}")
@@ -140,6 +141,7 @@ def main() -> None:
                 log(f"   profile failed: {exc!r}")
     finally:
         st.stop()
+        results["celery_tasks"] = stack.celery_task_times(cfg.run_dir / "logs" / "celery.log")
         stack.flush_redis(cfg.redis_db)
         stack.flush_redis(cfg.aux_redis_db)
         results["meta"]["elapsed_s"] = round(time.monotonic() - started)

@@ -42,6 +42,16 @@ def markdown(results: dict, note: str = "") -> str:
         out += _s5(sc["S5"])
     if "profile" in results:
         out += _profile(results["profile"])
+    if results.get("celery_tasks"):
+        out += [
+            "### Celery tasks over the whole run (from the worker's log)",
+            "",
+            "| task | runs | total s | mean s |",
+            "|---|---:|---:|---:|",
+        ]
+        for name, t in results["celery_tasks"].items():
+            out.append(f"| {name} | {t['n']:,} | {t['total_s']:,.0f} | {t['mean_s']:.3f} |")
+        out.append("")
     if results.get("errors"):
         out += ["### Errors", ""]
         for name, err in results["errors"].items():

@@ -177,3 +177,23 @@ def token(cfg: Config, account_name: str, client_name: str = "bench") -> str:
     )
     with urllib.request.urlopen(request, timeout=30) as r:  # noqa: S310 (our own loopback server)
         return json.loads(r.read())["access_token"]
+
+
+def celery_task_times(log_path: Path) -> dict:
+    """Per task name, from the worker's INFO log: how many ran and their total and mean
+    seconds (wall time inside the pool process)."""
+    import re
+
+    pattern = re.compile(r"Task ([\w.]+)\[[^\]]+\] succeeded in ([\d.]+)s")
+    totals: dict[str, list[float]] = {}
+    if not log_path.exists():
+        return {}
+    with log_path.open(errors="replace") as f:
+        for line in f:
+            m = pattern.search(line)
+            if m:
+                totals.setdefault(m.group(1), []).append(float(m.group(2)))
+    return {
+        name: {"n": len(v), "total_s": round(sum(v), 1), "mean_s": round(sum(v) / len(v), 3)}
+        for name, v in sorted(totals.items(), key=lambda kv: -sum(kv[1]))
+    }
