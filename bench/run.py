@@ -63,7 +63,14 @@ def main() -> None:
     parser.add_argument("--results", default=str(ROOT / "bench" / "RESULTS.md"))
     parser.add_argument("--no-results", action="store_true", help="do not append to RESULTS.md")
     parser.add_argument("--note", default="", help="a line for RESULTS.md (what this run is)")
+    parser.add_argument(
+        "--render", metavar="RESULTS_JSON", help="only print the report of a saved results.json"
+    )
     args = parser.parse_args()
+
+    if args.render:
+        print(report.markdown(json.loads(Path(args.render).read_text()), note=args.note))
+        return
 
     if args.list:
         for name in ORDER:
