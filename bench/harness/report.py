@@ -130,7 +130,13 @@ def _main_table(sc: dict, prof: dict) -> list[str]:
             f"event → first attempt p50 {fmt(r['first_attempt_p50_ms'], ' ms', 0)}, p99 "
             f"{fmt(r['first_attempt_p99_ms'], ' ms', 0)}"
             f"{bound}; "
-            f"e2e allocated /s {fmt(r['with_e2e_per_s'])} vs {fmt(r['without_e2e_per_s'])} |"
+            f"e2e allocated /s {fmt(r['with_e2e_per_s'])} vs {fmt(r['without_e2e_per_s'])}"
+            + (
+                f"; repetitions {r['dropped_reps']} dropped (token expired: 401s)"
+                if r.get("dropped_reps")
+                else ""
+            )
+            + " |"
         )
     if "S7b" in sc:
         r = sc["S7b"]

@@ -158,10 +158,18 @@ class Stack:
 
 def token(cfg: Config, account_name: str, client_name: str = "bench") -> str:
     """An API client made with `manage.py create_api_client` and a token from /oauth/token."""
+    return access_token(cfg, client(cfg, account_name, client_name))
+
+
+def client(cfg: Config, account_name: str, client_name: str = "bench") -> dict:
     out = manage(
         cfg, "create_api_client", "--account", account_name, "--name", client_name, "--all-scopes"
     )
-    creds = json.loads(out.stdout.strip().splitlines()[-1])
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def access_token(cfg: Config, creds: dict) -> str:
+    """A token for the client (tokens live an hour: long runs ask again)."""
     body = json.dumps(
         {
             "grant_type": "client_credentials",
