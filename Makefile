@@ -44,3 +44,4 @@ format: install-dev
 
 clean:
 	rm -rf $(VENV) staticfiles vectis.sqlite3 .pytest_cache .ruff_cache
+bench: install-dev ; $(BIN)/python bench/run.py $(BENCH_ARGS)  # order pipeline vs its database (bench/README.md); BENCH_ARGS=--quick
