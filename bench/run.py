@@ -58,6 +58,9 @@ def main() -> None:
     parser.add_argument("--s7b-events", type=int, help="events drained in S7b")
     parser.add_argument("--no-profile", action="store_true", help="skip the py-spy profile")
     parser.add_argument("--no-beat", action="store_true", help="Celery worker without -B")
+    parser.add_argument(
+        "--dispatchers", type=int, default=1, help="manage.py dispatch processes (default 1)"
+    )
     parser.add_argument("--db", default="vectis_bench_run", help="private database (dropped!)")
     parser.add_argument("--keep-db", action="store_true", help="keep the database afterwards")
     parser.add_argument("--results", default=str(ROOT / "bench" / "RESULTS.md"))
@@ -97,7 +100,7 @@ def main() -> None:
         prof.s8_reps = min(prof.s8_reps, args.reps) if args.quick else args.reps
 
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    cfg = Config(db_name=args.db, beat=not args.no_beat)
+    cfg = Config(db_name=args.db, beat=not args.no_beat, dispatchers=args.dispatchers)
     cfg.run_dir = ROOT / "bench" / ".runs" / stamp
     cfg.run_dir.mkdir(parents=True, exist_ok=True)
     log_file = (cfg.run_dir / "run.log").open("a")
@@ -126,6 +129,7 @@ def main() -> None:
             log(
                 f"starting gunicorn ({cfg.web_workers}x{cfg.web_threads} on :{cfg.web_port}), "
                 f"celery -c {cfg.celery_concurrency}{' -B' if cfg.beat else ''}, "
+                f"{cfg.dispatchers} dispatcher(s), "
                 f"stub :{cfg.stub_port}"
             )
             st.start()
@@ -269,7 +273,7 @@ def machine_meta(cfg: Config, prof, command: str) -> dict:
         "stack": (
             f"gunicorn -c deploy/gunicorn.conf.py, {cfg.web_workers} workers x {cfg.web_threads} "
             f"threads; celery worker -c {cfg.celery_concurrency}"
-            f"{' -B (beat)' if cfg.beat else ''}; "
+            f"{' -B (beat)' if cfg.beat else ''}; {cfg.dispatchers} dispatcher(s); "
             "DB_POOL=1; VECTIS_ENV=development (plain http); VECTIS_RATE_LIMIT_ENABLED=false; "
             "Redis broker and cache; never eager"
         ),

@@ -181,3 +181,20 @@ class LowStockRule(models.Model):
 
     def __str__(self) -> str:
         return f"low stock rule {self.product_id}@{self.warehouse_id}"
+
+
+class StockFreed(models.Model):
+    """A notification that units became available (received, released, expired, returned):
+    written in the transaction that freed them, read (and deleted) by the dispatcher, which
+    serves backordered orders of those products. Inventory announces; orders react. No foreign
+    keys: these rows are written next to the hottest stock rows."""
+
+    product_id = models.BigIntegerField()
+    warehouse_id = models.BigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"freed {self.product_id}@{self.warehouse_id}"

@@ -237,12 +237,19 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
-elif _db["ENGINE"] == "django.db.backends.postgresql" and env_bool("DB_POOL", False):
-    _db["CONN_MAX_AGE"] = 0
-    _db.setdefault("OPTIONS", {})["pool"] = {
-        "min_size": env_int("DB_POOL_MIN_SIZE", 2),
-        "max_size": env_int("DB_POOL_MAX_SIZE", 10),
-    }
+elif _db["ENGINE"] == "django.db.backends.postgresql":
+    options = _db.setdefault("OPTIONS", {})
+    # The session starts in UTC, so Django need not send set_config('TimeZone') on every
+    # connection it takes from the pool.
+    options.setdefault("options", "-c timezone=UTC")
+    # Pooled connections by default in production (psycopg's pool, per process).
+    if env_bool("DB_POOL", PRODUCTION):
+        _db["CONN_MAX_AGE"] = 0
+        options["pool"] = {
+            "min_size": env_int("DB_POOL_MIN_SIZE", 2),
+            "max_size": env_int("DB_POOL_MAX_SIZE", 10),
+            "timeout": env_int("DB_POOL_TIMEOUT_SECONDS", 10),
+        }
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -293,6 +300,8 @@ def _every(name: str, default: int) -> float:
 VECTIS_ALLOCATION_SWEEP_GRACE_SECONDS = env_int("VECTIS_ALLOCATION_SWEEP_GRACE_SECONDS", 5)
 # The dispatcher (`manage.py dispatch`) waits this long after a round that found nothing.
 VECTIS_DISPATCH_IDLE_SECONDS = float(os.environ.get("VECTIS_DISPATCH_IDLE_SECONDS") or 0.2)
+# ...and checks low stock of the levels changed since its last look this often.
+VECTIS_DISPATCH_LOW_STOCK_SECONDS = env_int("VECTIS_DISPATCH_LOW_STOCK_SECONDS", 5)
 CELERY_BEAT_SCHEDULE = {
     "webhooks-sweep": {
         "task": "webhooks.sweep",

@@ -34,6 +34,9 @@ class Config:
     web_threads: int = 4
     celery_concurrency: int = 2
     beat: bool = True
+    # `manage.py dispatch` processes (fan-out and allocation in batches); 0 leaves that work to
+    # beat's fallback sweeps.
+    dispatchers: int = 1
     web_port: int = field(default_factory=free_port)
     stub_port: int = field(default_factory=free_port)
     run_dir: Path = ROOT / "bench" / ".runs" / "latest"

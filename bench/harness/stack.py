@@ -109,6 +109,11 @@ class Stack:
                 schedule = self.cfg.run_dir / "celerybeat-schedule"
                 argv += ["-B", "-s", str(schedule)]
             self.procs["worker"] = Proc("celery", argv, env, logs)
+        if workers:
+            for n in range(self.cfg.dispatchers):
+                name = f"dispatch{n}"
+                if name not in self.procs:
+                    self.procs[name] = Proc(name, [PYTHON, "manage.py", "dispatch"], env, logs)
         self.wait_ready()
 
     def wait_ready(self, timeout: float = 90) -> None:
@@ -152,7 +157,7 @@ class Stack:
                 proc.stop()
 
     def restart_workers(self) -> None:
-        self.stop("worker")
+        self.stop("worker", *[name for name in self.procs if name.startswith("dispatch")])
         self.start(web=False, workers=True, stub=False)
 
 

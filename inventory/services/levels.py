@@ -11,10 +11,11 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 
+from celery import current_app
 from django.db import transaction
 from django.db.models import BigIntegerField, Case, F, Q, Value, When
 
-from inventory.models import Reservation, StockLevel
+from inventory.models import Reservation, StockFreed, StockLevel
 from vectis import tasks
 from vectis.errors import ConflictRetry
 from warehouses.models import Location
@@ -137,21 +138,49 @@ def close_reservations(
     apply_level_deltas(levels, on_hand={}, reserved=freed, now=now)
 
 
+# Reactions of higher apps to freed stock when tasks run in-process (the orders app serves
+# backorders); registered in their AppConfig.ready. Inventory never imports them.
+STOCK_FREED_LISTENERS: list = []
+
+
 def after_commit_changed(pairs: Iterable[tuple[int, int]], *, arrived: bool = False) -> None:
-    """Once this commits, queue the low-stock check for the (product_id, warehouse_id) pairs
-    and, when units became available (`arrived`), the allocation of backordered orders."""
+    """Stock of these (product_id, warehouse_id) pairs changed in the current transaction;
+    `arrived`: units became available.
+
+    Nothing is queued: the dispatcher checks low stock of recently changed levels, and freed
+    stock is announced with StockFreed rows (one INSERT) for it to serve backorders. With tasks
+    in-process (no broker, no dispatcher) both happen right after the commit instead."""
     pairs = sorted(set(pairs))
     if not pairs:
         return
+    if not current_app.conf.task_always_eager:
+        if arrived:
+            StockFreed.objects.bulk_create(
+                [StockFreed(product_id=p, warehouse_id=w) for p, w in pairs]
+            )
+        return
 
-    def enqueue():
+    def react():
         from inventory.tasks import evaluate_low_stock
 
-        # Not queued (broker down): the periodic low-stock and backorder sweeps catch up.
         tasks.enqueue(evaluate_low_stock, ([list(pair) for pair in pairs],))
         if arrived:
-            from orders.tasks import allocate_backorders
+            product_ids = sorted({product for product, _ in pairs})
+            for listener in STOCK_FREED_LISTENERS:
+                listener(product_ids)
 
-            tasks.enqueue(allocate_backorders, (sorted({product for product, _ in pairs}),))
+    transaction.on_commit(react)
 
-    transaction.on_commit(enqueue)
+
+def take_freed(*, limit: int = 1000) -> list[int]:
+    """The products announced as freed, oldest first; their notifications are deleted (by the
+    one caller that got them: SKIP LOCKED)."""
+    with transaction.atomic():
+        rows = list(
+            StockFreed.objects.select_for_update(skip_locked=True)
+            .order_by("id")
+            .values_list("pk", "product_id")[:limit]
+        )
+        if rows:
+            StockFreed.objects.filter(pk__in=[pk for pk, _ in rows]).delete()
+    return sorted({product_id for _, product_id in rows})

@@ -21,6 +21,7 @@ from orders.services import allocator
 from orders.services.allocator import AllocationResult
 from orders.services.history import lock, set_status
 from orders.services.packages import sync_pending_packages
+from vectis import tasks
 from vectis.db_retry import atomic_with_retry
 
 logger = logging.getLogger("vectis.orders")
@@ -207,6 +208,13 @@ def allocate_requested_batch(*, limit: int = 100) -> int:
     """The dispatcher's share: allocate up to `limit` orders whose allocation was asked for,
     oldest request first; returns how many were handled."""
     return len(allocate_due(older_than=timedelta(0), limit=limit))
+
+
+def on_stock_freed(product_ids: list[int]) -> None:
+    """Inventory freed stock of these products (tasks in-process): serve their backorders."""
+    from orders.tasks import allocate_backorders
+
+    tasks.enqueue(allocate_backorders, (product_ids,))
 
 
 def allocate_backorders(*, product_ids=None, limit: int = 500) -> int:
