@@ -23,6 +23,8 @@ class PublicIdField(models.CharField):
         name, path, args, kwargs = super().deconstruct()
         kwargs.pop("default", None)
         kwargs["prefix"] = self.prefix
+        if not self._unique:  # __init__ defaults to unique; a unique constraint may stand in
+            kwargs["unique"] = False
         return name, path, args, kwargs
 
 

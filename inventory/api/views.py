@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+from django.db.models import Q
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins
@@ -54,8 +55,16 @@ class StockRefs:
 
     def __init__(self, account):
         self.account = account
+        self._by_sku: dict[str, Product] = {}
+        self._by_id: dict[str, Product] = {}
 
     def product(self, data: dict, prefix: str = "") -> Product:
+        if data.get("sku") is not None:
+            known = self._by_sku.get(data["sku"])
+        else:
+            known = self._by_id.get(data.get("product_id"))
+        if known is not None:
+            return known
         if data.get("sku") is not None:
             product = Product.objects.filter(account=self.account, sku=data["sku"]).first()
             if product is None:
@@ -65,6 +74,16 @@ class StockRefs:
         if product is None:
             raise _unknown("product_id", data["product_id"], f"{prefix}product_id")
         return product
+
+    def prefetch_products(self, items: list[dict]) -> None:
+        """Load the products the items name (by `sku` or `product_id`) in one query, for
+        `product` to answer from; unknown ones are still its 400, in item order."""
+        skus = {item["sku"] for item in items if item.get("sku") is not None}
+        ids = {item["product_id"] for item in items if item.get("sku") is None}
+        for product in Product.objects.filter(account=self.account).filter(
+            Q(sku__in=skus) | Q(public_id__in=ids)
+        ):
+            self._by_sku[product.sku] = self._by_id[product.public_id] = product
 
     def warehouse(self, public_id: str, field: str) -> Warehouse:
         warehouse = Warehouse.objects.filter(account=self.account, public_id=public_id).first()
@@ -89,7 +108,10 @@ class StockRefs:
 
 def _change_response(change: services.StockChange) -> Response:
     return Response(
-        {"movements": movements_data(change.movements), "levels": levels_data(change.level_ids)}
+        {
+            "movements": movements_data(change.movements),
+            "levels": change.levels if change.levels is not None else levels_data(change.level_ids),
+        }
     )
 
 
@@ -225,6 +247,7 @@ class InventoryViewSet(VectisGenericViewSet):
         if data.get("order_id"):
             return self._reserve_order(data)
         refs = StockRefs(self.account)
+        refs.prefetch_products(data["items"])
         lines = []
         for index, item in enumerate(data["items"]):
             where = f"items[{index}]."
@@ -262,6 +285,7 @@ class InventoryViewSet(VectisGenericViewSet):
         refs = StockRefs(self.account)
         items = None
         if data.get("items"):
+            refs.prefetch_products(data["items"])
             items = []
             for index, item in enumerate(data["items"]):
                 where = f"items[{index}]."

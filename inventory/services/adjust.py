@@ -7,12 +7,13 @@ from django.utils import timezone
 from catalog.models import Product
 from inventory.exceptions import InsufficientStock, KitHoldsNoStock, StaleQuantity
 from inventory.models import ADJUST_REASONS, MAX_ON_HAND, StockLevel, StockMovement
-from inventory.representation import levels_data
+from inventory.representation import StockLevelSerializer, levels_data
 from inventory.services.levels import (
     after_commit_changed,
     apply_level_deltas,
     ensure_levels,
     expire_due,
+    lock_level_at,
     lock_levels,
 )
 from vectis.db_retry import atomic_with_retry
@@ -26,6 +27,8 @@ from webhooks import services as webhooks
 class StockChange:
     movements: list[StockMovement]
     level_ids: list[int]
+    # The levels as the API shows them, when the service had them at hand (else re-read).
+    levels: list[dict] | None = None
 
 
 def _stockable(product: Product, field: str) -> None:
@@ -89,11 +92,11 @@ def _adjust(
     *, product, location, reason, quantity, set_on_hand, expected_on_hand, note, reference, actor
 ) -> StockChange:
     now = timezone.now()
-    level_id = ensure_levels(product.account_id, [(product.pk, location)])[
-        (product.pk, location.pk)
-    ]
-    (level,) = lock_levels([level_id])
-    _still_stockable(product)
+    level, created = lock_level_at(product.account_id, product.pk, location)
+    if created:
+        # A level that existed before this transaction already keeps the product from
+        # turning into a kit (catalog refuses it); a new one does not until it commits.
+        _still_stockable(product)
     if expected_on_hand is not None and level.on_hand != expected_on_hand:
         raise StaleQuantity(
             f"on_hand is {level.on_hand}, not the expected {expected_on_hand}.",
@@ -123,7 +126,7 @@ def _adjust(
     movement = StockMovement.objects.create(
         account_id=product.account_id,
         product=product,
-        warehouse_id=location.warehouse_id,
+        warehouse=level.warehouse,
         location=location,
         quantity=delta,
         on_hand_after=level.on_hand,
@@ -132,9 +135,10 @@ def _adjust(
         note=note,
         actor=actor,
     )
-    _emit_adjusted([movement])
+    (shown,) = StockLevelSerializer([level], many=True).data
+    _emit_adjusted([movement], {(shown["product_id"], shown["location_id"]): shown})
     after_commit_changed([(product.pk, location.warehouse_id)], arrived=delta > 0)
-    return StockChange([movement], [level.pk])
+    return StockChange([movement], [level.pk], [shown])
 
 
 def transfer(
@@ -217,17 +221,19 @@ def _transfer(*, product, source, target, quantity, note, actor) -> StockChange:
     return StockChange(movements, [source_id, target_id])
 
 
-def _emit_adjusted(movements: list[StockMovement]) -> None:
-    """inventory.adjusted per movement: what changed and the new counts at that location."""
-    by_location = {
-        (row["product_id"], row["location_id"]): row
-        for row in levels_data(
-            StockLevel.objects.filter(
-                product_id__in={m.product_id for m in movements},
-                location_id__in={m.location_id for m in movements},
-            ).values_list("pk", flat=True)
-        )
-    }
+def _emit_adjusted(movements: list[StockMovement], by_location: dict | None = None) -> None:
+    """inventory.adjusted per movement: what changed and the new counts at that location
+    (`by_location`: the levels as shown, by (product id, location id), else read here)."""
+    if by_location is None:
+        by_location = {
+            (row["product_id"], row["location_id"]): row
+            for row in levels_data(
+                StockLevel.objects.filter(
+                    product_id__in={m.product_id for m in movements},
+                    location_id__in={m.location_id for m in movements},
+                ).values_list("pk", flat=True)
+            )
+        }
     events = []
     for movement in movements:
         level = by_location[(movement.product.public_id, movement.location.public_id)]

@@ -30,6 +30,25 @@ def lock_levels(ids: Iterable[int]) -> list[StockLevel]:
     )
 
 
+def lock_level_at(account_id: int, product_id: int, location: Location) -> tuple[StockLevel, bool]:
+    """The stock level of a product at a location, locked (no-key) with its product, warehouse
+    and location loaded, in one statement; created empty first when missing (then True)."""
+
+    def locked() -> StockLevel | None:
+        return (
+            StockLevel.objects.select_for_update(no_key=True, of=("self",))
+            .select_related("product", "warehouse", "location")
+            .filter(product_id=product_id, location_id=location.pk)
+            .first()
+        )
+
+    level = locked()
+    if level is not None:
+        return level, False
+    ensure_levels(account_id, [(product_id, location)])
+    return locked(), True
+
+
 def ensure_levels(account_id: int, pairs: Iterable[tuple[int, Location]]) -> dict[tuple, int]:
     """Ids of the stock levels for (product_id, location), creating empty ones that are missing.
     Concurrent creators are harmless: the unique constraint keeps one row."""

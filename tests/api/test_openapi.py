@@ -134,18 +134,34 @@ def test_posts_document_idempotency_key_and_errors(schema):
 
 def test_list_documents_pagination_and_filters(schema):
     params = {p["name"] for p in schema["paths"]["/v1/warehouses"]["get"]["parameters"]}
-    assert {"page", "per_page", "active", "code", "q", "sort"} <= params
+    assert {"page", "per_page", "cursor", "active", "code", "q", "sort"} <= params
     ref = schema["paths"]["/v1/warehouses"]["get"]["responses"]["200"]["content"][
         "application/json"
     ]["schema"]["$ref"]
     body = schema["components"]["schemas"][ref.rsplit("/", 1)[1]]
     assert set(body["properties"]) == {"data", "meta"}
-    assert set(body["properties"]["meta"]["properties"]) == {
-        "page",
-        "per_page",
-        "total",
-        "total_pages",
-    }
+    # meta is one of two shapes since keyset pagination (issue 13): page mode and cursor mode.
+    page_meta, cursor_meta = body["properties"]["meta"]["oneOf"]
+    assert (
+        set(page_meta["properties"])
+        == set(page_meta["required"])
+        == {
+            "page",
+            "per_page",
+            "total",
+            "total_estimated",
+            "total_pages",
+            "next_cursor",
+        }
+    )
+    assert (
+        set(cursor_meta["properties"])
+        == set(cursor_meta["required"])
+        == {
+            "per_page",
+            "next_cursor",
+        }
+    )
 
 
 def test_swagger_ui_uses_local_assets_only(client):

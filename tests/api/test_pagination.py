@@ -15,7 +15,16 @@ def sixty_warehouses(account):
 def test_default_page_is_50_with_meta(api, sixty_warehouses):
     body = api.get("/v1/warehouses").json()
     assert len(body["data"]) == 50
-    assert body["meta"] == {"page": 1, "per_page": 50, "total": 60, "total_pages": 2}
+    # meta gained total_estimated and next_cursor with keyset pagination (issue 13).
+    assert body["meta"] == {
+        "page": 1,
+        "per_page": 50,
+        "total": 60,
+        "total_estimated": False,
+        "total_pages": 2,
+        "next_cursor": body["meta"]["next_cursor"],
+    }
+    assert body["meta"]["next_cursor"]
 
 
 def test_per_page_and_page_walk_every_row_once(api, sixty_warehouses):
@@ -30,7 +39,14 @@ def test_per_page_and_page_walk_every_row_once(api, sixty_warehouses):
 def test_page_past_the_end_is_empty(api, sixty_warehouses):
     body = api.get("/v1/warehouses", {"page": 9}).json()
     assert body["data"] == []
-    assert body["meta"] == {"page": 9, "per_page": 50, "total": 60, "total_pages": 2}
+    assert body["meta"] == {
+        "page": 9,
+        "per_page": 50,
+        "total": 60,
+        "total_estimated": False,
+        "total_pages": 2,
+        "next_cursor": None,
+    }
 
 
 def test_empty_list_has_zero_pages(api):
@@ -38,7 +54,9 @@ def test_empty_list_has_zero_pages(api):
         "page": 1,
         "per_page": 50,
         "total": 0,
+        "total_estimated": False,
         "total_pages": 0,
+        "next_cursor": None,
     }
 
 
