@@ -59,8 +59,9 @@ class Order(TimestampedModel):
         ]
         indexes = [
             models.Index(fields=["account", "status"], name="order_acct_status"),
-            models.Index(fields=["account", "created_at"], name="order_acct_created"),
-            models.Index(fields=["account", "updated_at"], name="order_acct_updated"),
+            # With the id: sorts break ties by it, and keyset cursors compare (field, id).
+            models.Index(fields=["account", "created_at", "id"], name="order_acct_created_id"),
+            models.Index(fields=["account", "updated_at", "id"], name="order_acct_updated_id"),
             models.Index(
                 fields=["allocation_due_at"],
                 condition=Q(allocation_due_at__isnull=False),

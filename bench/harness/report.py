@@ -160,12 +160,34 @@ def _main_table(sc: dict, prof: dict) -> list[str]:
         r = sc["S5"]
         pages = r["pages"]
         first = next(v for k, v in pages.items() if "per_page=100 first" in k)
-        deep = next(v for k, v in pages.items() if "per_page=100 deep" in k)
+        if "s5_ratio" not in r:  # runs before cursors existed: OFFSET pages only
+            deep = next(v for k, v in pages.items() if "per_page=100 deep" in k)
+            rows.append(
+                f"| S5 {r['orders']:,} orders, per_page=100: p95 at row {deep['row']:,} | "
+                f"{deep['p95_ms']:.0f} ms | page 1 {first['p95_ms']:.0f} ms | "
+                f"{deep['p95_ms'] / first['p95_ms']:.1f}x | see S5 table |"
+            )
+            return [*rows, ""]
+        middle = next(v for k, v in pages.items() if k.startswith("cursor per_page=100 middle"))
+        offset = next(v for k, v in pages.items() if k.startswith("page per_page=100 middle"))
         rows.append(
-            f"| S5 {r['orders']:,} orders, per_page=100: p95 at row {deep['row']:,} | "
-            f"{deep['p95_ms']:.0f} ms | page 1 {first['p95_ms']:.0f} ms | "
-            f"{deep['p95_ms'] / first['p95_ms']:.1f}x | see S5 table |"
+            f"| S5 {r['orders']:,} orders, per_page=100: p95 by cursor at row "
+            f"{middle['row']:,} | {middle['p95_ms']:.0f} ms | first page "
+            f"{first['p95_ms']:.0f} ms | {r['s5_ratio']:.2f} | by OFFSET (page mode) at that "
+            f"row: {offset['p95_ms']:.0f} ms; see S5 table |"
         )
+        for per_page, ratio in r["s5b_ratio"].items():
+            with_total = next(
+                v for k, v in pages.items() if k.startswith(f"page per_page={per_page} first")
+            )
+            without = next(
+                v for k, v in pages.items() if k.startswith(f"cursor per_page={per_page} first")
+            )
+            rows.append(
+                f"| S5b per_page={per_page}: p95 of page 1 with meta.total | "
+                f"{with_total['p95_ms']:.0f} ms | next page by cursor (no total) "
+                f"{without['p95_ms']:.0f} ms | {ratio:.2f} | |"
+            )
     return [*rows, ""]
 
 

@@ -163,3 +163,15 @@ def test_at_or_below_the_exact_limit_the_total_is_exact(api, sixty_warehouses, m
         assert meta["total_estimated"] is True and meta["total"] >= 60
     else:  # SQLite counts exactly, whatever the size
         assert (meta["total"], meta["total_estimated"]) == (60, False)
+
+
+def test_a_walk_through_rows_created_in_the_same_instant_returns_each_once(api, account):
+    # A bulk import stamps many rows with one created_at: the id breaks the tie.
+    for i in range(30):
+        services.warehouse_create(account=account, data=warehouse_body(f"T{i:03d}"))
+    Warehouse.objects.filter(account=account).update(created_at="2026-01-01T00:00:00Z")
+    for sort in ("created_at", "-created_at"):
+        rows = walk(api, {"per_page": 7, "sort": sort})
+        codes = [w["code"] for w in rows]
+        expected = [f"T{i:03d}" for i in range(30)]
+        assert codes == (expected if sort == "created_at" else expected[::-1])

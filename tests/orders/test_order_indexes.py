@@ -19,8 +19,8 @@ def test_orders_carry_only_the_indexes_their_queries_use():
             "btree (public_id)",  # unique: lookups by id in every /v1/orders/{id} call
             "btree (account_id, channel, external_id)",  # unique: duplicate detection
             "btree (account_id, status)",  # ?status= and the allocation sweeps
-            "btree (account_id, created_at)",  # the default sort, created_after/before
-            "btree (account_id, updated_at)",  # updated_after and sort=updated_at (sync)
+            "btree (account_id, created_at, id)",  # the default sort and its cursors
+            "btree (account_id, updated_at, id)",  # sort=updated_at (sync), updated_after
             "btree (created_at)",  # the admin's newest-first list across accounts
             "btree (allocation_due_at) WHERE (allocation_due_at IS NOT NULL)",  # the sweep
         ]

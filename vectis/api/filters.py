@@ -147,7 +147,9 @@ class TimestampFilterSet(django_filters.FilterSet):
 
 # --- sorting ----------------------------------------------------------------------------------
 class SortFilter(BaseFilterBackend):
-    """`?sort=field` or `?sort=-field` over the view's `sort_fields`; ties broken by pk."""
+    """`?sort=field` or `?sort=-field` over the view's `sort_fields`; ties broken by pk in the
+    same direction (so one index on (field, id) serves both, and keyset cursors compare rows).
+    No `sort` is the view's `default_sort`, exactly as if it were sent."""
 
     param = "sort"
 
@@ -156,8 +158,9 @@ class SortFilter(BaseFilterBackend):
         check_query_params(request.query_params, [self.param])
         raw = request.query_params.get(self.param)
         if raw is None:
-            default = getattr(view, "default_sort", None)
-            return queryset.order_by(default, "pk") if default else queryset
+            raw = getattr(view, "default_sort", None)
+            if raw is None:
+                return queryset
         name = raw.lstrip("-")
         if name not in fields:
             raise ValidationError(

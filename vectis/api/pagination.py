@@ -109,9 +109,20 @@ class Keyset:
         pk_beyond = "lt" if self.pk_descending else "gt"
         if self.field is None:
             return queryset.filter(**{f"pk__{pk_beyond}": pk})
-        value = self.model._meta.get_field(self.field).to_python(raw)
+        field = self.model._meta.get_field(self.field)
+        value = field.to_python(raw)
+        if self.descending == self.pk_descending:
+            # A row comparison: the index on (…, field, id) starts right at the cursor, where
+            # `a < x OR (a = x AND id < y)` would scan every tie and filter.
+            quote, table = connection.ops.quote_name, self.model._meta.db_table
+            pk_column = self.model._meta.pk.column
+            columns = f"{quote(table)}.{quote(field.column)}, {quote(table)}.{quote(pk_column)}"
+            operator = "<" if self.descending else ">"
+            return queryset.extra(  # noqa: S610 (identifiers from the model, values bound)
+                where=[f"({columns}) {operator} (%s, %s)"],
+                params=[field.get_db_prep_value(value, connection), pk],
+            )
         beyond = "lt" if self.descending else "gt"
-        # The first term is implied by the second; it gives the index a range to scan.
         return queryset.filter(
             Q(**{f"{self.field}__{beyond}e": value}),
             Q(**{f"{self.field}__{beyond}": value})

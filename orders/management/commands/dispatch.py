@@ -8,9 +8,10 @@ from orders import dispatcher
 
 class Command(BaseCommand):
     help = (
-        "Run the dispatcher: fan out committed webhook events and allocate orders whose "
-        "allocation was asked for, in batches, continuously. Run one or more next to the Celery "
-        "workers; stops cleanly on SIGTERM/SIGINT."
+        "Run the dispatcher: fan out committed webhook events, allocate orders whose "
+        "allocation was asked for and backorders of stock that became free, in batches, and "
+        "watch low stock, continuously. Run one or more next to the Celery workers; stops "
+        "cleanly on SIGTERM/SIGINT."
     )
 
     def add_arguments(self, parser):
@@ -25,7 +26,8 @@ class Command(BaseCommand):
         if once:
             done = dispatcher.drain()
             self.stdout.write(
-                f"fanned out {done.events} event(s), allocated {done.orders} order(s)"
+                f"fanned out {done.events} event(s), allocated {done.orders} order(s), served "
+                f"backorders of {done.freed} product(s) with freed stock"
             )
             return
         stop = threading.Event()
