@@ -274,7 +274,7 @@ def machine_meta(cfg: Config, prof, command: str) -> dict:
             f"gunicorn -c deploy/gunicorn.conf.py, {cfg.web_workers} workers x {cfg.web_threads} "
             f"threads; celery worker -c {cfg.celery_concurrency}"
             f"{' -B (beat)' if cfg.beat else ''}; {cfg.dispatchers} dispatcher(s); "
-            "DB_POOL=1; VECTIS_ENV=development (plain http); VECTIS_RATE_LIMIT_ENABLED=false; "
+            "DB_POOL=1; VECTIS_ENV=development (plain http); rate limits on at 10^9/min; "
             "Redis broker and cache; never eager"
         ),
         "profile": prof.__dict__,
