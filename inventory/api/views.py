@@ -93,16 +93,18 @@ class StockRefs:
 
     def location(self, warehouse: Warehouse, public_id: str | None, field: str) -> Location:
         if public_id is None:
-            return Location.objects.get(warehouse=warehouse, is_default=True)
-        location = Location.objects.filter(account=self.account, public_id=public_id).first()
-        if location is None:
-            raise _unknown("location_id", public_id, field)
-        if location.warehouse_id != warehouse.pk:
-            raise ValidationFailed(
-                f"Location {public_id} is not in warehouse {warehouse.public_id}.",
-                field=field,
-                code="location_not_in_warehouse",
-            )
+            location = Location.objects.get(warehouse=warehouse, is_default=True)
+        else:
+            location = Location.objects.filter(account=self.account, public_id=public_id).first()
+            if location is None:
+                raise _unknown("location_id", public_id, field)
+            if location.warehouse_id != warehouse.pk:
+                raise ValidationFailed(
+                    f"Location {public_id} is not in warehouse {warehouse.public_id}.",
+                    field=field,
+                    code="location_not_in_warehouse",
+                )
+        location.warehouse = warehouse  # known: saves the query that would read it again
         return location
 
 

@@ -9,6 +9,7 @@ from inventory.exceptions import InsufficientStock, KitHoldsNoStock, StaleQuanti
 from inventory.models import ADJUST_REASONS, MAX_ON_HAND, StockLevel, StockMovement
 from inventory.representation import StockLevelSerializer, levels_data
 from inventory.services.levels import (
+    add_on_hand_if_room,
     after_commit_changed,
     apply_level_deltas,
     ensure_levels,
@@ -92,6 +93,12 @@ def _adjust(
     *, product, location, reason, quantity, set_on_hand, expected_on_hand, note, reference, actor
 ) -> StockChange:
     now = timezone.now()
+    if quantity is not None and expected_on_hand is None:
+        level = add_on_hand_if_room(
+            product=product, location=location, delta=quantity, ceiling=MAX_ON_HAND, now=now
+        )
+        if level is not None:
+            return _adjusted(level, quantity, product, location, reason, reference, note, actor)
     level, created = lock_level_at(product.account_id, product.pk, location)
     if created:
         # A level that existed before this transaction already keeps the product from
@@ -123,6 +130,11 @@ def _adjust(
             field="quantity" if quantity is not None else "set_on_hand",
         )
     apply_level_deltas({level.pk: level}, on_hand={level.pk: delta}, reserved={}, now=now)
+    return _adjusted(level, delta, product, location, reason, reference, note, actor)
+
+
+def _adjusted(level, delta, product, location, reason, reference, note, actor) -> StockChange:
+    """The movement, event and announcements of an adjustment written to `level`."""
     movement = StockMovement.objects.create(
         account_id=product.account_id,
         product=product,

@@ -12,9 +12,10 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from celery import current_app
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import BigIntegerField, Case, F, Q, Value, When
 
+from catalog.models import Product
 from inventory.models import Reservation, StockFreed, StockLevel
 from vectis import tasks
 from vectis.errors import ConflictRetry
@@ -28,6 +29,41 @@ def lock_levels(ids: Iterable[int]) -> list[StockLevel]:
     return list(
         StockLevel.objects.select_for_update(no_key=True).filter(pk__in=set(ids)).order_by("pk")
     )
+
+
+def add_on_hand_if_room(
+    *, product: Product, location: Location, delta: int, ceiling: int, now
+) -> StockLevel | None:
+    """Add `delta` to on_hand at an existing level in one conditional UPDATE (which also takes
+    the row lock) when the result stays within [reserved, ceiling]; the level as written, or
+    None (no level, or not within bounds: the caller takes the locking path, which explains
+    why). The lock is held from this statement to the commit, not from a SELECT before it."""
+    table = StockLevel._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET on_hand = on_hand + %s, updated_at = %s"  # noqa: S608 (model's table)
+            " WHERE product_id = %s AND location_id = %s"
+            " AND on_hand + %s >= reserved AND on_hand + %s >= 0 AND on_hand + %s <= %s"
+            " RETURNING id, account_id, on_hand, reserved",
+            [delta, now, product.pk, location.pk, delta, delta, delta, ceiling],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    pk, account_id, on_hand, reserved = row
+    level = StockLevel(
+        pk=pk,
+        account_id=account_id,
+        product=product,
+        warehouse_id=location.warehouse_id,
+        location=location,
+        on_hand=on_hand,
+        reserved=reserved,
+        updated_at=now,
+    )
+    if Location.warehouse.is_cached(location):
+        level.warehouse = location.warehouse
+    return level
 
 
 def lock_level_at(account_id: int, product_id: int, location: Location) -> tuple[StockLevel, bool]:

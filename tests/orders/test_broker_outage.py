@@ -63,10 +63,11 @@ def test_orders_created_while_the_broker_is_down_are_allocated_once_it_is_back(a
             VECTIS_ALLOCATION_SWEEP_SECONDS=str(interval),
             VECTIS_ALLOCATION_SWEEP_GRACE_SECONDS="1",
         ) as worker:
-            # then within a sweep interval (plus the sweep's own run) none is left pending
+            # then one sweep interval after the worker is ready (beat's first run of the
+            # sweep), plus 3 s for the sweep's own run, none is left pending
             live.wait_until(
                 lambda: not Order.objects.filter(status="pending").exists(),
-                timeout=interval * 3,
+                timeout=interval + 3,
                 what="the sweep to allocate the orders",
             )
             assert "orders.allocate_due" in worker.output()
