@@ -35,13 +35,16 @@ DESCRIPTIONS = {
     "vs B_sql and B_py",
     "S3": "c=64, every order holds hot SKU X (stock 5,000) + 2 uniform SKUs; oversell, 5xx, "
     "deadlocks; S3b hot/uniform",
+    "S4": "flash sale: 10,000 one-unit holds with expires_in on 1,000 units (c=32), half "
+    "released, the rest lapse; oversold, reservations left 1 min after expiry",
     "S6": "POST /v1/inventory/adjust c=32 on 10 SKUs; ledger drift; vs B_py (and B_sql)",
     "S7": "S1 c=8 with 200 webhook endpoints (10 match each event) on a stub; event→first attempt",
     "S7b": "drain 10,000 events → 100,000 deliveries to the stub vs a raw http.client loop",
     "S8": "manage.py import_products of a CSV vs B_copy",
-    "S5": "GET /v1/orders on N orders: page 1 vs deep pages, per_page=1 COUNT(*) vs rows",
+    "S5": "GET /v1/orders on N orders: a cursor walk's page at row N/2 vs the first page "
+    "(S5), page 1 with meta.total vs the next page by cursor (S5b); OFFSET pages beside",
 }
-ORDER = ["S2", "S1", "S3", "S6", "S7", "S7b", "S8", "S5"]
+ORDER = ["S2", "S1", "S3", "S4", "S6", "S7", "S7b", "S8", "S5"]
 
 
 def main() -> None:

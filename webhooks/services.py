@@ -20,11 +20,11 @@ from datetime import datetime, timedelta
 from celery import current_app
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connections, transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from vectis import tasks
+from vectis import crypto, tasks
 from vectis.accounts.models import Account
 from vectis.errors import Conflict, ValidationFailed
 from webhooks import event_types, http, signing, ssrf
@@ -262,25 +262,156 @@ def _enqueue_attempts(pairs: list[tuple[int, int]], countdown: float | None = No
 
 
 def attempt_deliveries(pairs: list[tuple[int, int]]) -> int:
-    """Make these attempts side by side (VECTIS_WEBHOOK_DELIVERY_THREADS at a time); returns
-    how many were made (a repeat of a done attempt is skipped)."""
+    """Make these attempts, the HTTP requests side by side (VECTIS_WEBHOOK_DELIVERY_THREADS
+    at a time), the database work for all of them at once: one transaction claims them and
+    logs them in flight, one records the outcomes. Returns how many were made (a repeat of a
+    done attempt, or one another worker holds, is skipped)."""
     pairs = [(int(delivery_id), int(attempt)) for delivery_id, attempt in pairs]
-    threads = max(1, min(settings.VECTIS_WEBHOOK_DELIVERY_THREADS, len(pairs)))
-    if threads == 1:
-        return sum(attempt_delivery(d, a) is not None for d, a in pairs)
-    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="webhook-send") as pool:
-        done = list(pool.map(_attempt_in_thread, pairs))
-    return sum(done)
-
-
-def _attempt_in_thread(pair: tuple[int, int]) -> bool:
+    now = timezone.now()
     try:
-        return attempt_delivery(*pair) is not None
-    except Exception:
-        logger.exception("webhook delivery %s attempt %s failed", *pair)
-        return False
-    finally:
-        connections.close_all()
+        claimed = _claim_many(pairs, now)
+    except crypto.DecryptionFailed:
+        # A secret no key can read: attempt one by one, so that only those attempts fail
+        # (each is recorded as an internal error).
+        return sum(attempt_delivery(d, a) is not None for d, a in pairs)
+    if not claimed:
+        return 0
+    threads = max(1, min(settings.VECTIS_WEBHOOK_DELIVERY_THREADS, len(claimed)))
+    deliveries = [delivery for delivery, _ in claimed]
+    if threads == 1:
+        results = [_send_safely(delivery, now) for delivery in deliveries]
+    else:
+        with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="webhook-send") as pool:
+            results = list(pool.map(lambda delivery: _send_safely(delivery, now), deliveries))
+    _record_many(claimed, results)
+    return len(claimed)
+
+
+def _claim_many(
+    pairs: list[tuple[int, int]], now: datetime
+) -> list[tuple[Delivery, DeliveryAttempt]]:
+    """`_claim` for many attempts in one transaction of four statements: the due deliveries
+    locked (with their event and endpoint; rows another worker holds are skipped), their
+    claim, and their attempts logged in flight."""
+    wanted = Q()
+    for delivery_id, attempt in pairs:
+        wanted |= Q(pk=delivery_id, attempt_count=attempt - 1)
+    if not pairs:
+        return []
+    with transaction.atomic():
+        deliveries = list(
+            Delivery.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("event", "endpoint")
+            .filter(
+                wanted,
+                status=Delivery.PENDING,
+                run_attempts__lt=MAX_ATTEMPTS,
+                next_attempt_at__lte=now + timedelta(seconds=1),
+            )
+            .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+            .order_by("pk")
+        )
+        if not deliveries:
+            return []
+        lease = _lease()
+        Delivery.objects.filter(pk__in=[d.pk for d in deliveries]).update(
+            attempt_count=F("attempt_count") + 1,
+            run_attempts=F("run_attempts") + 1,
+            claimed_until=now + lease,
+            last_attempt_at=now,
+        )
+        for delivery in deliveries:
+            delivery.attempt_count += 1
+            delivery.run_attempts += 1
+            delivery.claimed_until, delivery.last_attempt_at = now + lease, now
+        records = DeliveryAttempt.objects.bulk_create(
+            [
+                DeliveryAttempt(delivery_id=d.pk, number=d.attempt_count, attempted_at=now)
+                for d in deliveries
+            ]
+        )
+    return list(zip(deliveries, records, strict=True))
+
+
+def _send_safely(delivery: Delivery, now: datetime) -> http.HttpResult:
+    try:
+        return _send(delivery, now)
+    except Exception as exc:
+        logger.exception(
+            "webhook delivery %s attempt %s failed", delivery.public_id, delivery.attempt_count
+        )
+        return http.HttpResult(
+            None, "", f"internal error: {exc.__class__.__name__}", 0, http.INTERNAL
+        )
+
+
+def _record_many(
+    claimed: list[tuple[Delivery, DeliveryAttempt]], results: list[http.HttpResult]
+) -> None:
+    """`_record` for many attempts: one UPDATE of the attempts, one of the deliveries (each
+    only if still at the attempt it claimed), endpoint health per endpoint (one UPDATE for
+    every endpoint that only succeeded), in one transaction; soon retries queued after it."""
+    now = timezone.now()
+    outcomes = [
+        _outcome(delivery, record, result, now)
+        for (delivery, record), result in zip(claimed, results, strict=True)
+    ]
+    with transaction.atomic():
+        DeliveryAttempt.objects.bulk_update(
+            [record for _, record in claimed],
+            ["status_code", "duration_ms", "category", "error", "response_body", "finished_at"],
+        )
+        _update_deliveries([o.delivery_values for o in outcomes])
+        last: dict[int, Outcome] = {}
+        for item in outcomes:
+            if last.get(item.endpoint_id) is None or last[item.endpoint_id].kind != "gone":
+                last[item.endpoint_id] = item
+        # Any success ends a failing run (as it would attempt by attempt); a failure after it
+        # in the batch starts a new one below.
+        healthy = sorted({item.endpoint_id for item in outcomes if item.kind == "success"})
+        if healthy:
+            WebhookEndpoint.objects.filter(pk__in=healthy, failing_since__isnull=False).update(
+                failing_since=None
+            )
+        for pk, item in last.items():
+            if item.kind != "success":
+                _update_endpoint_health(pk, item.kind, item.result, now)
+    for item in outcomes:
+        if item.retry_countdown is not None:
+            _enqueue_attempts([(item.delivery_id, item.attempt + 1)], item.retry_countdown)
+
+
+def _update_deliveries(rows: list[dict]) -> None:
+    if connection.vendor != "postgresql":
+        for row in rows:
+            values = dict(row)
+            pk, attempt = values.pop("id"), values.pop("attempt")
+            Delivery.objects.filter(pk=pk, attempt_count=attempt).update(**values)
+        return
+    columns = [
+        ("id", "bigint"),
+        ("attempt", "integer"),
+        ("status", "varchar"),
+        ("next_attempt_at", "timestamptz"),
+        ("last_status_code", "integer"),
+        ("last_error", "varchar"),
+        ("completed_at", "timestamptz"),
+        ("enqueued_at", "timestamptz"),
+    ]
+    row_sql = "(" + ", ".join(f"%s::{kind}" for _, kind in columns) + ")"
+    params = [row[name] for row in rows for name, _ in columns]
+    table = Delivery._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS d SET status = v.status, next_attempt_at = v.next_attempt_at,"  # noqa: S608 (the model's table; values bound)
+            " claimed_until = NULL, last_status_code = v.last_status_code,"
+            " last_error = v.last_error, completed_at = v.completed_at,"
+            " enqueued_at = v.enqueued_at"
+            f" FROM (VALUES {', '.join([row_sql] * len(rows))})"
+            f" AS v({', '.join(name for name, _ in columns)})"
+            " WHERE d.id = v.id AND d.attempt_count = v.attempt",
+            params,
+        )
 
 
 # --- endpoints --------------------------------------------------------------------------------
@@ -495,18 +626,34 @@ def _backoff(run_attempts: int) -> timedelta:
     return base * random.uniform(1 - JITTER, 1 + JITTER)  # noqa: S311 (jitter, not a secret)
 
 
-def _record(
-    delivery: Delivery, record: DeliveryAttempt, result: http.HttpResult, *, outcome: str
-) -> DeliveryAttempt:
-    now = timezone.now()
+@dataclass
+class Outcome:
+    delivery_id: int
+    endpoint_id: int
+    attempt: int
+    kind: str  # classify()
+    result: http.HttpResult
+    delivery_values: dict
+    retry_countdown: float | None  # seconds, when the retry goes to the broker now
+
+
+def _outcome(
+    delivery: Delivery,
+    record: DeliveryAttempt,
+    result: http.HttpResult,
+    now: datetime,
+    kind: str | None = None,
+) -> Outcome:
+    """What an attempt's result means: the attempt's fields (set on `record`), the delivery's
+    next state and whether its retry is queued now."""
+    kind = kind or classify(result)
     attempt = record.number
-    run_attempts = delivery.run_attempts
     retry_at = None
-    if outcome == "success":
+    if kind == "success":
         status = Delivery.SUCCEEDED
-    elif outcome == "retry" and run_attempts < MAX_ATTEMPTS:
+    elif kind == "retry" and delivery.run_attempts < MAX_ATTEMPTS:
         status = Delivery.PENDING
-        retry_at = now + _backoff(run_attempts)
+        retry_at = now + _backoff(delivery.run_attempts)
     else:
         status = Delivery.FAILED
     # Soon retries go to the broker with a countdown; later ones (and all of them when tasks
@@ -522,6 +669,33 @@ def _record(
     record.error = _text(result.error)
     record.response_body = _text(result.body[: http.RESPONSE_KEEP_BYTES])
     record.finished_at = now
+    return Outcome(
+        delivery_id=delivery.pk,
+        endpoint_id=delivery.endpoint_id,
+        attempt=attempt,
+        kind=kind,
+        result=result,
+        delivery_values={
+            "id": delivery.pk,
+            "attempt": attempt,
+            "status": status,
+            "next_attempt_at": retry_at,
+            "last_status_code": result.status_code,
+            "last_error": _text(result.error),
+            "completed_at": None if status == Delivery.PENDING else now,
+            "enqueued_at": now if queue_retry else None,
+        },
+        retry_countdown=max(0.0, (retry_at - now).total_seconds()) if queue_retry else None,
+    )
+
+
+def _record(
+    delivery: Delivery, record: DeliveryAttempt, result: http.HttpResult, *, outcome: str
+) -> DeliveryAttempt:
+    now = timezone.now()
+    item = _outcome(delivery, record, result, now, kind=outcome)
+    values = dict(item.delivery_values)
+    values.pop("id"), values.pop("attempt")
     with transaction.atomic():
         record.save(
             update_fields=[
@@ -533,19 +707,12 @@ def _record(
                 "finished_at",
             ]
         )
-        Delivery.objects.filter(pk=delivery.pk, attempt_count=attempt).update(
-            status=status,
-            next_attempt_at=retry_at,
-            claimed_until=None,
-            last_status_code=result.status_code,
-            last_error=_text(result.error),
-            completed_at=None if status == Delivery.PENDING else now,
-            enqueued_at=now if queue_retry else None,
+        Delivery.objects.filter(pk=delivery.pk, attempt_count=item.attempt).update(
+            claimed_until=None, **values
         )
         _update_endpoint_health(delivery.endpoint_id, outcome, result, now)
-    if queue_retry:
-        countdown = max(0.0, (retry_at - now).total_seconds())
-        _enqueue_attempts([(delivery.pk, attempt + 1)], countdown)
+    if item.retry_countdown is not None:
+        _enqueue_attempts([(delivery.pk, item.attempt + 1)], item.retry_countdown)
     return record
 
 

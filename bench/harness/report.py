@@ -107,6 +107,18 @@ def _main_table(sc: dict, prof: dict) -> list[str]:
             f"processed (allocated or backordered) /s: hot {fmt(r['hot_e2e_per_s'])} vs uniform "
             f"{fmt(r['uniform_e2e_per_s'])} = {_r(r['hot_e2e_over_uniform'], 2)} |"
         )
+    if "S4" in sc:
+        r = sc["S4"]
+        rows.append(
+            f"| S4 flash sale: {r['holds']:,} holds (expires_in {r['expires_in']} s) on "
+            f"{r['units']:,} units, c=32 | oversold {r['oversold_api']} (API) / "
+            f"{r['oversold_db']} (database); active reservations 1 min after expiry: "
+            f"{r['left_active_1min_after']} | - | - | {r['held']:,} held, "
+            f"{r['refused_insufficient']:,} refused insufficient_stock, {r['released']:,} "
+            f"released, {r['expired']:,} expired; reserved at the end {r['reserved_at_end']}; "
+            f"{r['holds_per_s']:.0f} holds/s; 5xx {r['server_errors']}; "
+            f"verify_stock_ledger: {r['ledger']['mismatches']} mismatches |"
+        )
     if "S6" in sc:
         r = sc["S6"]
         lv, lb = r["ledger_vectis"], r["ledger_bpy_bsql"]

@@ -1,0 +1,70 @@
+"""Webhook delivery's SQL statements, pinned (issue 13, S7b): a batch of attempts costs the
+same for 1 delivery and for 20, whatever the receivers answer."""
+
+import pytest
+
+from tests.helpers import make_account
+from tests.statements import count_statements
+from tests.webhooks.receiver import Reply
+from webhooks import services
+from webhooks.models import Delivery, DeliveryAttempt, Event
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("local_targets"),
+]
+
+
+def deliveries(account, events: int, monkeypatch) -> list[tuple[int, int]]:
+    """Deliveries fanned out but not attempted yet (their attempts are not queued)."""
+    created = [
+        Event.objects.create(account=account, type="order.created", data={"n": n})
+        for n in range(events)
+    ]
+    with monkeypatch.context() as patch:
+        patch.setattr(services, "_enqueue_attempts", lambda *args, **kwargs: None)
+        services.fan_out_many([e.pk for e in created])
+    pairs = Delivery.objects.filter(event__in=created).values_list("pk", flat=True)
+    return [(pk, 1) for pk in pairs]
+
+
+def test_a_batch_of_attempts_costs_the_same_for_1_and_20(receiver_factory, monkeypatch):
+    account = make_account("Batch")
+    good, bad = receiver_factory(), receiver_factory(default=Reply(503))
+    for receiver in (good, bad):
+        services.endpoint_create(
+            account=account, data={"url": receiver.url, "events": ["*"], "active": True}
+        )
+    counts = {}
+    for events in (1, 10):  # 2 endpoints: 2 and 20 deliveries, half of them failing
+        pairs = deliveries(account, events, monkeypatch)
+        with count_statements() as seen:
+            made = services.attempt_deliveries(pairs)
+        assert made == len(pairs) == 2 * events
+        counts[events] = seen
+    assert counts[1].count == counts[10].count, (str(counts[1]), str(counts[10]))
+    # claim: BEGIN, lock, claim, log in flight, COMMIT; record: BEGIN, attempts, deliveries,
+    # healthy endpoints, the failing endpoint's health (3), COMMIT
+    assert counts[1].count <= 13, str(counts[1])
+    assert DeliveryAttempt.objects.filter(status_code=200).count() == 11
+    assert DeliveryAttempt.objects.filter(status_code=503).count() == 11
+    assert Delivery.objects.filter(status=Delivery.SUCCEEDED).count() == 11
+    assert (
+        Delivery.objects.filter(status=Delivery.PENDING, next_attempt_at__isnull=False).count()
+        == 11
+    )
+    assert len(good.requests) == 11 and len(bad.requests) == 11
+
+
+def test_an_attempt_made_already_is_not_made_again_by_a_batch(receiver_factory, monkeypatch):
+    account = make_account("Twice")
+    receiver = receiver_factory()
+    services.endpoint_create(
+        account=account, data={"url": receiver.url, "events": ["*"], "active": True}
+    )
+    pairs = deliveries(account, 3, monkeypatch)
+    assert services.attempt_deliveries(pairs) == 3
+    assert services.attempt_deliveries(pairs) == 0
+    assert len(receiver.requests) == 3
+    assert DeliveryAttempt.objects.count() == 3
