@@ -26,7 +26,7 @@ RESPONSE_KEEP_BYTES = 2048
 # Lookups still running for one host name: past this, new attempts to that host fail at once,
 # so a name whose resolver never answers ties up its own attempts only.
 DNS_IN_FLIGHT_PER_HOST = 4
-_dns_lock = threading.Lock()
+_dns_lock = threading.Condition()
 _dns_in_flight: dict[str, int] = {}
 
 DNS = "dns"
@@ -165,10 +165,19 @@ def resolve_within(host: str, port: int, timeout: float) -> list[str]:
     """`ssrf.resolve` with a deadline. getaddrinfo has no timeout of its own, so each lookup
     runs on a daemon thread of its own: one that never answers keeps only that thread (until
     the system resolver gives up), never a shared pool other receivers' lookups wait on."""
+    if ssrf.literal_ip(host or "") is not None:
+        # An address, not a name: nothing to look up, nothing that can hang (and no thread).
+        return ssrf.resolve(host, port)
     key = (host or "").lower()
+    deadline = time.monotonic() + timeout
     with _dns_lock:
-        if _dns_in_flight.get(key, 0) >= DNS_IN_FLIGHT_PER_HOST:
-            raise TimeoutError("too many lookups of this host still running")
+        # A slot frees when a lookup of this host ends; a host whose lookups hang keeps its
+        # slots, and its attempts time out waiting here, not other hosts' attempts.
+        while _dns_in_flight.get(key, 0) >= DNS_IN_FLIGHT_PER_HOST:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError("too many lookups of this host still running")
+            _dns_lock.wait(remaining)
         _dns_in_flight[key] = _dns_in_flight.get(key, 0) + 1
     box: dict = {}
 
@@ -182,10 +191,11 @@ def resolve_within(host: str, port: int, timeout: float) -> list[str]:
                 _dns_in_flight[key] -= 1
                 if not _dns_in_flight[key]:
                     del _dns_in_flight[key]
+                _dns_lock.notify_all()
 
     thread = threading.Thread(target=run, name="webhook-dns", daemon=True)
     thread.start()
-    thread.join(timeout)
+    thread.join(max(0.0, deadline - time.monotonic()))
     if thread.is_alive():
         raise TimeoutError("the lookup did not finish in time")
     if "error" in box:

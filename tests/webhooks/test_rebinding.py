@@ -11,6 +11,8 @@ import ipaddress
 import socket
 import ssl
 import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from cryptography import x509
@@ -208,3 +210,28 @@ def test_a_name_that_never_resolves_does_not_hold_up_other_receivers(
         assert http.post(url, b"{}", {}, timeout=2).status_code == 200
     finally:
         hang.set()
+
+
+def test_more_attempts_to_one_healthy_name_than_lookup_slots_all_get_through(
+    settings, receiver_factory, monkeypatch
+):
+    # given a receiver reached by name whose lookups take a moment, and twice as many
+    # attempts side by side as a host has lookup slots (delivery threads outnumber them)
+    settings.VECTIS_WEBHOOK_ALLOW_HTTP = True
+    settings.VECTIS_WEBHOOK_ALLOW_PRIVATE = True
+    real = socket.getaddrinfo
+
+    def slow(host, *args, **kwargs):
+        time.sleep(0.2)
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", slow)
+    receiver = receiver_factory()
+    url = f"http://localhost:{receiver.port}/hook"
+    attempts = 2 * http.DNS_IN_FLIGHT_PER_HOST
+    # when they are made at once, then each waits for a slot and none fails (before: those
+    # beyond the 4th failed at once as timeouts, and were retried minutes later)
+    with ThreadPoolExecutor(max_workers=attempts) as pool:
+        results = list(pool.map(lambda _: http.post(url, b"{}", {}, timeout=5), range(attempts)))
+    assert [r.status_code for r in results] == [200] * attempts
+    assert len(receiver.requests) == attempts
