@@ -262,11 +262,21 @@ def _enqueue_attempts(pairs: list[tuple[int, int]], countdown: float | None = No
 
 
 def attempt_deliveries(pairs: list[tuple[int, int]]) -> int:
-    """Make these attempts, the HTTP requests side by side (VECTIS_WEBHOOK_DELIVERY_THREADS
-    at a time), the database work for all of them at once: one transaction claims them and
-    logs them in flight, one records the outcomes. Returns how many were made (a repeat of a
-    done attempt, or one another worker holds, is skipped)."""
+    """Make these attempts in waves of VECTIS_WEBHOOK_DELIVERY_THREADS: each wave is claimed
+    and logged in flight in one transaction, its requests go out side by side, and one
+    transaction records its outcomes. A wave is claimed just before it is sent, so every
+    attempt starts within its lease (the sweep counts an older in-flight attempt as a dead
+    worker's). Returns how many were made (a repeat of a done attempt, or one another worker
+    holds, is skipped)."""
     pairs = [(int(delivery_id), int(attempt)) for delivery_id, attempt in pairs]
+    wave = max(1, settings.VECTIS_WEBHOOK_DELIVERY_THREADS)
+    made = 0
+    for start in range(0, len(pairs), wave):
+        made += _attempt_wave(pairs[start : start + wave])
+    return made
+
+
+def _attempt_wave(pairs: list[tuple[int, int]]) -> int:
     now = timezone.now()
     try:
         claimed = _claim_many(pairs, now)
@@ -276,12 +286,13 @@ def attempt_deliveries(pairs: list[tuple[int, int]]) -> int:
         return sum(attempt_delivery(d, a) is not None for d, a in pairs)
     if not claimed:
         return 0
-    threads = max(1, min(settings.VECTIS_WEBHOOK_DELIVERY_THREADS, len(claimed)))
     deliveries = [delivery for delivery, _ in claimed]
-    if threads == 1:
-        results = [_send_safely(delivery, now) for delivery in deliveries]
+    if len(deliveries) == 1:
+        results = [_send_safely(deliveries[0], now)]
     else:
-        with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="webhook-send") as pool:
+        with ThreadPoolExecutor(
+            max_workers=len(deliveries), thread_name_prefix="webhook-send"
+        ) as pool:
             results = list(pool.map(lambda delivery: _send_safely(delivery, now), deliveries))
     _record_many(claimed, results)
     return len(claimed)
@@ -349,8 +360,9 @@ def _record_many(
     claimed: list[tuple[Delivery, DeliveryAttempt]], results: list[http.HttpResult]
 ) -> None:
     """`_record` for many attempts: one UPDATE of the attempts, one of the deliveries (each
-    only if still at the attempt it claimed), endpoint health per endpoint (one UPDATE for
-    every endpoint that only succeeded), in one transaction; soon retries queued after it."""
+    only if still at the attempt it claimed), endpoint health (one UPDATE for every endpoint
+    with a success, then each endpoint whose last attempt failed), in one transaction; soon
+    retries queued after it."""
     now = timezone.now()
     outcomes = [
         _outcome(delivery, record, result, now)

@@ -1,5 +1,5 @@
-"""Webhook delivery's SQL statements, pinned (issue 13, S7b): a batch of attempts costs the
-same for 1 delivery and for 20, whatever the receivers answer."""
+"""Webhook delivery's SQL statements, pinned (issue 13, S7b): a wave of attempts (as many as
+delivery threads) costs the same for 2 deliveries and for 20, whatever the receivers answer."""
 
 import pytest
 
@@ -29,7 +29,8 @@ def deliveries(account, events: int, monkeypatch) -> list[tuple[int, int]]:
     return [(pk, 1) for pk in pairs]
 
 
-def test_a_batch_of_attempts_costs_the_same_for_1_and_20(receiver_factory, monkeypatch):
+def test_a_batch_of_attempts_costs_the_same_for_1_and_20(receiver_factory, monkeypatch, settings):
+    settings.VECTIS_WEBHOOK_DELIVERY_THREADS = 20  # one wave for all 20
     account = make_account("Batch")
     good, bad = receiver_factory(), receiver_factory(default=Reply(503))
     for receiver in (good, bad):
@@ -68,3 +69,22 @@ def test_an_attempt_made_already_is_not_made_again_by_a_batch(receiver_factory, 
     assert services.attempt_deliveries(pairs) == 0
     assert len(receiver.requests) == 3
     assert DeliveryAttempt.objects.count() == 3
+
+
+def test_each_wave_is_claimed_just_before_it_is_sent(receiver_factory, monkeypatch, settings):
+    # given 6 deliveries to a receiver that takes 0.3 s, and 2 delivery threads
+    settings.VECTIS_WEBHOOK_DELIVERY_THREADS = 2
+    account = make_account("Waves")
+    receiver = receiver_factory(default=Reply(hang_seconds=0.3))
+    services.endpoint_create(
+        account=account, data={"url": receiver.url, "events": ["*"], "active": True}
+    )
+    pairs = deliveries(account, 6, monkeypatch)
+    # when the batch is attempted
+    assert services.attempt_deliveries(pairs) == 6
+    # then it went out in 3 waves, each attempt logged in flight right before its request, so
+    # none waited behind others past its lease (the sweep would count it as a dead worker's)
+    attempts = list(DeliveryAttempt.objects.order_by("attempted_at"))
+    assert len({a.attempted_at for a in attempts}) == 3
+    assert all((a.finished_at - a.attempted_at).total_seconds() < 0.9 for a in attempts)
+    assert (attempts[-1].attempted_at - attempts[0].attempted_at).total_seconds() >= 0.5
