@@ -398,7 +398,9 @@ def _update_deliveries(rows: list[dict]) -> None:
         for row in rows:
             values = dict(row)
             pk, attempt = values.pop("id"), values.pop("attempt")
-            Delivery.objects.filter(pk=pk, attempt_count=attempt).update(**values)
+            Delivery.objects.filter(pk=pk, attempt_count=attempt).update(
+                claimed_until=None, **values
+            )
         return
     columns = [
         ("id", "bigint"),
