@@ -304,22 +304,16 @@ def _claim_many(
     """`_claim` for many attempts in one transaction of four statements: the due deliveries
     locked (with their event and endpoint; rows another worker holds are skipped), their
     claim, and their attempts logged in flight."""
+    if not pairs:
+        return []
     wanted = Q()
     for delivery_id, attempt in pairs:
         wanted |= Q(pk=delivery_id, attempt_count=attempt - 1)
-    if not pairs:
-        return []
     with transaction.atomic():
         deliveries = list(
             Delivery.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("event", "endpoint")
-            .filter(
-                wanted,
-                status=Delivery.PENDING,
-                run_attempts__lt=MAX_ATTEMPTS,
-                next_attempt_at__lte=now + timedelta(seconds=1),
-            )
-            .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+            .filter(wanted, _claimable(now))
             .order_by("pk")
         )
         if not deliveries:
@@ -345,6 +339,8 @@ def _claim_many(
 
 
 def _send_safely(delivery: Delivery, now: datetime) -> http.HttpResult:
+    # Whatever goes wrong, the claimed attempt is recorded, so the retry schedule and its
+    # limit still apply (an unrecorded claim would be retried for ever).
     try:
         return _send(delivery, now)
     except Exception as exc:
@@ -359,10 +355,10 @@ def _send_safely(delivery: Delivery, now: datetime) -> http.HttpResult:
 def _record_many(
     claimed: list[tuple[Delivery, DeliveryAttempt]], results: list[http.HttpResult]
 ) -> None:
-    """`_record` for many attempts: one UPDATE of the attempts, one of the deliveries (each
-    only if still at the attempt it claimed), endpoint health (one UPDATE for every endpoint
-    with a success, then each endpoint whose last attempt failed), in one transaction; soon
-    retries queued after it."""
+    """Record the outcomes of claimed attempts in one transaction: one UPDATE of the
+    attempts, one of the deliveries (each only if still at the attempt it claimed), endpoint
+    health (one UPDATE for every endpoint with a success, then each endpoint whose last
+    attempt failed); soon retries are queued after it."""
     now = timezone.now()
     outcomes = [
         _outcome(delivery, record, result, now)
@@ -556,18 +552,21 @@ def _claim(delivery_id: int, attempt: int, now: datetime) -> DeliveryAttempt | N
         )
 
 
+def _claimable(now: datetime) -> Q:
+    """Deliveries an attempt may be claimed for now: pending, due, attempts left, and not
+    held by another worker (or held past its lease)."""
+    return (
+        Q(status=Delivery.PENDING)
+        & Q(run_attempts__lt=MAX_ATTEMPTS)
+        & Q(next_attempt_at__lte=now + timedelta(seconds=1))
+        & (Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+    )
+
+
 def _take(delivery_id: int, attempt: int, now: datetime) -> bool:
     lease = _lease()
     return bool(
-        Delivery.objects.filter(
-            pk=delivery_id,
-            status=Delivery.PENDING,
-            attempt_count=attempt - 1,
-            run_attempts__lt=MAX_ATTEMPTS,
-            next_attempt_at__lte=now + timedelta(seconds=1),
-        )
-        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
-        .update(
+        Delivery.objects.filter(_claimable(now), pk=delivery_id, attempt_count=attempt - 1).update(
             attempt_count=attempt,
             run_attempts=F("run_attempts") + 1,
             claimed_until=now + lease,
@@ -590,16 +589,8 @@ def attempt_delivery(delivery_id: int, attempt: int) -> DeliveryAttempt | None:
         .defer("endpoint__secret")  # read in _send, where a failure is this attempt's
         .get(pk=delivery_id)
     )
-    try:
-        result = _send(delivery, now)
-    except Exception as exc:
-        # Whatever went wrong, the claimed attempt is recorded, so the retry schedule and its
-        # limit still apply (an unrecorded claim would be retried for ever).
-        logger.exception("webhook delivery %s attempt %s failed", delivery.public_id, attempt)
-        result = http.HttpResult(
-            None, "", f"internal error: {exc.__class__.__name__}", 0, http.INTERNAL
-        )
-    return _record(delivery, record, result, outcome=classify(result))
+    _record_many([(delivery, record)], [_send_safely(delivery, now)])
+    return record
 
 
 ENDPOINT_DISABLED = "refused: endpoint disabled"
@@ -656,11 +647,10 @@ def _outcome(
     record: DeliveryAttempt,
     result: http.HttpResult,
     now: datetime,
-    kind: str | None = None,
 ) -> Outcome:
     """What an attempt's result means: the attempt's fields (set on `record`), the delivery's
     next state and whether its retry is queued now."""
-    kind = kind or classify(result)
+    kind = classify(result)
     attempt = record.number
     retry_at = None
     if kind == "success":
@@ -701,33 +691,6 @@ def _outcome(
         },
         retry_countdown=max(0.0, (retry_at - now).total_seconds()) if queue_retry else None,
     )
-
-
-def _record(
-    delivery: Delivery, record: DeliveryAttempt, result: http.HttpResult, *, outcome: str
-) -> DeliveryAttempt:
-    now = timezone.now()
-    item = _outcome(delivery, record, result, now, kind=outcome)
-    values = dict(item.delivery_values)
-    values.pop("id"), values.pop("attempt")
-    with transaction.atomic():
-        record.save(
-            update_fields=[
-                "status_code",
-                "duration_ms",
-                "category",
-                "error",
-                "response_body",
-                "finished_at",
-            ]
-        )
-        Delivery.objects.filter(pk=delivery.pk, attempt_count=item.attempt).update(
-            claimed_until=None, **values
-        )
-        _update_endpoint_health(delivery.endpoint_id, outcome, result, now)
-    if item.retry_countdown is not None:
-        _enqueue_attempts([(delivery.pk, item.attempt + 1)], item.retry_countdown)
-    return record
 
 
 def _text(value: str) -> str:
