@@ -20,6 +20,9 @@ from rest_framework import serializers
 from vectis.countries import COUNTRY_CODES
 from vectis.currencies import CURRENCY_CODES
 
+# A metadata object's size limit, compact JSON (the API's and the imports').
+METADATA_MAX_BYTES = 16 * 1024
+
 
 def format_money(value: Decimal | None) -> str | None:
     """At least two decimals, no trailing zeros beyond them: 29.99, 10.00, 0.125."""

@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import orjson
 from celery import current_app
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -26,6 +27,7 @@ from django.utils import timezone
 
 from vectis import crypto, tasks
 from vectis.accounts.models import Account
+from vectis.db import bulk_insert
 from vectis.errors import Conflict, ValidationFailed
 from webhooks import event_types, http, signing, ssrf
 from webhooks.models import Delivery, DeliveryAttempt, Event, WebhookEndpoint
@@ -91,28 +93,44 @@ def emit(account: Account | int, type: str, data: dict) -> Event:
 
 
 def emit_many(account: Account | int, events: list[tuple[str, dict]]) -> list[Event]:
-    """`emit` for many events at once (bulk writes): one insert."""
+    """`emit` for many events at once (bulk writes, imports): one COPY on PostgreSQL."""
     if not events:
         return []
     for type, _ in events:
         event_types.get(type)
     account_id = account if isinstance(account, int) else account.pk
-    rows = Event.objects.bulk_create(
-        [
-            Event(
-                account_id=account_id,
-                type=type,
-                data=json.loads(json.dumps(data, cls=DjangoJSONEncoder)),
-            )
-            for type, data in events
-        ],
-        batch_size=1000,
+    now = timezone.now()
+    rows = [
+        Event(account_id=account_id, type=type, data=_stored(data), created_at=now)
+        for type, data in events
+    ]
+    bulk_insert(
+        Event,
+        rows,
+        ["public_id", "account_id", "type", "data", "created_at"],
+        lambda e: (e.public_id, e.account_id, e.type, _json_text(e.data), e.created_at),
     )
     ids = [row.pk for row in rows]
     if None in ids:  # a backend that cannot return ids from a bulk insert: the sweep fans out
         return rows
     _after_commit(ids)
     return rows
+
+
+def _stored(data: dict):
+    """The payload as stored: Decimals and datetimes as the API renders them."""
+    return orjson.loads(_json_text(data))
+
+
+def _json_text(data) -> str:
+    return orjson.dumps(
+        data,
+        default=_ENCODER.default,
+        option=orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS,
+    ).decode()
+
+
+_ENCODER = DjangoJSONEncoder()
 
 
 def emit_events(events: list[tuple[int, str, dict]]) -> list[Event]:

@@ -7,6 +7,7 @@ from catalog.representation import ProductSerializer
 from catalog.validators import HS_CODE_RE, SKU_RE, gtin_checksum_ok
 from vectis.api.serializers import StrictSerializer
 from vectis.serializers import (
+    METADATA_MAX_BYTES,
     BooleanField,
     CharField,
     CountryField,
@@ -16,7 +17,6 @@ from vectis.serializers import (
     MoneyField,
 )
 
-METADATA_MAX_BYTES = 16 * 1024
 MAX_COMPONENTS = 50
 
 

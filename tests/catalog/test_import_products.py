@@ -365,7 +365,7 @@ def test_directory_instead_of_a_file(tmp_path, account):
 
 
 def test_read_error_part_way_names_the_line(tmp_path, account, existing, monkeypatch):
-    from catalog.management.commands import import_products
+    from vectis import csvimport
 
     class FailingDisk(io.RawIOBase):
         """Hands out one line per read, then fails like a disk would."""
@@ -384,7 +384,7 @@ def test_read_error_part_way_names_the_line(tmp_path, account, existing, monkeyp
             return len(data)
 
     disk = FailingDisk([b"sku,name\n", b"EXISTING,New\n"])
-    monkeypatch.setattr(import_products, "_open", lambda path: io.BufferedReader(disk))
+    monkeypatch.setattr(csvimport, "_open", lambda path: io.BufferedReader(disk))
     message = _refused("products.csv", "--account", account.public_id)
     assert "line 3" in message
     assert "Input/output error" in message
