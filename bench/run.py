@@ -40,7 +40,7 @@ DESCRIPTIONS = {
     "S6": "POST /v1/inventory/adjust c=32 on 10 SKUs; ledger drift; vs B_py (and B_sql)",
     "S7": "S1 c=8 with 200 webhook endpoints (10 match each event) on a stub; event→first attempt",
     "S7b": "drain 10,000 events → 100,000 deliveries to the stub vs a raw http.client loop",
-    "S8": "manage.py import_products of a CSV vs B_copy",
+    "S8": "manage.py import_products and import_orders of a CSV vs B_copy",
     "S5": "GET /v1/orders on N orders: a cursor walk's page at row N/2 vs the first page "
     "(S5), page 1 with meta.total vs the next page by cursor (S5b); OFFSET pages beside",
 }
@@ -57,7 +57,8 @@ def main() -> None:
     parser.add_argument("--reps", type=int, help="repetitions (default: 3 full, 1 quick)")
     parser.add_argument("--seconds", type=float, help="seconds per load run (default 20 / 5)")
     parser.add_argument("--s5-orders", type=int, help="orders in the S5 list data set")
-    parser.add_argument("--s8-rows", type=int, help="rows of the S8 import file")
+    parser.add_argument("--s8-rows", type=int, help="rows of the S8 products import file")
+    parser.add_argument("--s8-order-rows", type=int, help="rows of the S8 orders import file")
     parser.add_argument("--s7b-events", type=int, help="events drained in S7b")
     parser.add_argument("--no-profile", action="store_true", help="skip the py-spy profile")
     parser.add_argument("--no-beat", action="store_true", help="Celery worker without -B")
@@ -94,6 +95,7 @@ def main() -> None:
         "seconds": args.seconds,
         "s5_orders": args.s5_orders,
         "s8_rows": args.s8_rows,
+        "s8_order_rows": args.s8_order_rows,
         "s7b_events": args.s7b_events,
     }
     for key, value in overrides.items():

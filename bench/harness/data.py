@@ -182,3 +182,31 @@ def _seconds(s: float):
     from datetime import timedelta
 
     return timedelta(seconds=s)
+
+
+ORDERS_CSV_HEADER = [
+    "channel", "external_id", "sku", "quantity", "price", "currency", "ship_to_name",
+    "ship_to_address1", "ship_to_city", "ship_to_postal_code", "ship_to_country",
+    "ship_to_email", "shipping",
+]  # fmt: skip
+
+
+def write_orders_csv(path, rows: int, *, prefix: str = "SKU", skus: int = 100) -> None:
+    """`rows` order lines, 3 per order (the last order may have fewer), on `skus` uniform
+    SKUs: the S8 orders import file."""
+    import csv
+    import random
+
+    rng = random.Random(42)
+    with open(path, "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(ORDERS_CSV_HEADER)
+        for row in range(rows):
+            order, line = divmod(row, 3)
+            first = line == 0
+            writer.writerow(
+                ["bench", f"IMP-{order:07d}", f"{prefix}-{rng.randrange(skus):04d}",
+                 rng.randint(1, 3), f"{rng.uniform(5, 150):.2f}",
+                 *(["USD", f"Customer {order}", f"{order} Main St", "Phoenix", "85001", "US",
+                    f"c{order}@example.com", "4.99"] if first else [""] * 8)]
+            )  # fmt: skip

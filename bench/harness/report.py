@@ -168,6 +168,15 @@ def _main_table(sc: dict, prof: dict) -> list[str]:
             "B_copy: COPY to staging + INSERT…SELECT products and product.created events, one "
             "transaction |"
         )
+        if "orders" in r:
+            o = r["orders"]
+            rows.append(
+                f"| S8 import_orders {o['rows']:,} rows (3 per order): rows /s | "
+                f"{fmt(o['vectis_rows_per_s'], '', 0)} | "
+                f"B_copy {fmt(o['bcopy_rows_per_s'], '', 0)} | {_r(o['vectis_over_bcopy'])} | "
+                "B_copy: COPY to staging + one INSERT…SELECT of orders, lines, history and "
+                "order.created events, one transaction |"
+            )
     if "S5" in sc:
         r = sc["S5"]
         pages = r["pages"]

@@ -36,6 +36,7 @@ class Profile:
     s4_units: int = 1_000
     s4_expires_in: int = 120  # longer than the holds take to place, so none lapses meanwhile
     s8_rows: int = 100_000
+    s8_order_rows: int = 1_000_000
     s8_reps: int = 3
     drain_cap: float = 300
     profile_seconds: float = 20
@@ -57,6 +58,7 @@ QUICK = Profile(
     s4_units=200,
     s4_expires_in=40,
     s8_rows=5_000,
+    s8_order_rows=15_000,
     s8_reps=1,
     drain_cap=120,
     profile_seconds=8,
@@ -870,6 +872,74 @@ def s7b(ctx: Ctx) -> dict:
 
 # --- S8 -------------------------------------------------------------------------------------------
 def s8(ctx: Ctx) -> dict:
+    result = s8_products(ctx)
+    result["orders"] = s8_orders(ctx)
+    return result
+
+
+def s8_orders(ctx: Ctx) -> dict:
+    """manage.py import_orders of a CSV (3 lines per order, 100 uniform SKUs) vs B_copy of the
+    same file; the account does not allocate automatically, so only the import is measured."""
+    prof = ctx.profile
+    path = ctx.cfg.run_dir / f"orders-{prof.s8_order_rows}.csv"
+    data.write_orders_csv(path, prof.s8_order_rows)
+    rows = {"vectis": [], "bcopy": []}
+
+    def account(prefix: str):
+        cat = data.make_catalog(data.unique_name(prefix), skus=100, stock=1)
+        ctx.sql(
+            "UPDATE accounts_account SET auto_allocate = false WHERE id = %s RETURNING id",
+            (cat.account_id,),
+        )
+        return cat
+
+    for rep in range(prof.s8_reps):
+
+        def vectis(rep=rep):
+            cat = account(f"S8O-r{rep}")
+            started = time.monotonic()
+            r = subprocess.run(
+                [PYTHON, "manage.py", "import_orders", str(path), "--account",
+                 cat.account_public_id, "--no-progress"],
+                cwd=ROOT,
+                env=ctx.cfg.vectis_env(),
+                capture_output=True,
+                text=True,
+                check=False,
+            )  # fmt: skip
+            elapsed = time.monotonic() - started
+            if r.returncode:
+                raise SystemExit(f"import_orders failed: {r.stdout[-2000:]} {r.stderr[-2000:]}")
+            lines = ctx.one(
+                "SELECT count(*) FROM orders_orderline WHERE account_id = %s", (cat.account_id,)
+            )
+            res = {"rows": lines, "seconds": elapsed, "rows_per_s": lines / elapsed}
+            ctx.log(f"  import_orders: {lines} rows in {elapsed:.1f}s = {lines / elapsed:.0f}/s")
+            return res
+
+        def bcopy(rep=rep):
+            cat = account(f"S8OB-r{rep}")
+            r = baselines.b_copy_orders(ctx.cfg, cat.account_id, path)
+            ctx.log(
+                f"  B_copy orders: {r['rows']} rows in {r['seconds']:.2f}s = "
+                f"{r['rows_per_s']:.0f}/s"
+            )
+            return r
+
+        for name, step in interleave(rep, [("vectis", vectis), ("bcopy", bcopy)]):
+            rows[name].append(step())
+    v = [r["rows_per_s"] for r in rows["vectis"]]
+    b = [r["rows_per_s"] for r in rows["bcopy"]]
+    return {
+        "runs": rows,
+        "rows": prof.s8_order_rows,
+        "vectis_rows_per_s": med(v),
+        "bcopy_rows_per_s": med(b),
+        "vectis_over_bcopy": ratios(v, b),
+    }
+
+
+def s8_products(ctx: Ctx) -> dict:
     import sys
 
     sys.path.insert(0, str(ROOT / "bench"))

@@ -30,6 +30,14 @@ def _resolve_items(
     """The product of each item (SKU, then the channel's alias); `positions` are the items'
     indexes in the request, for error fields."""
     found = resolve_skus(account=account, skus=[i["sku"] for i in items], channel=channel)
+    return items_products(items, found, positions)
+
+
+def items_products(
+    items: list[dict], found: dict[str, Product], positions: list[int] | None = None
+) -> list[Product]:
+    """The product of each item from `found` (resolve_skus's answer): an unknown SKU or an
+    archived product is refused, naming the item."""
     products = []
     for n, item in enumerate(items):
         index = positions[n] if positions is not None else n
@@ -65,11 +73,9 @@ def check_money(subtotal: Decimal, total: Decimal, *, field: str) -> None:
         )
 
 
-def order_create(*, account: Account, data: dict, actor: str = "") -> Order:
-    """Accept an order (status pending, or on_hold with `hold`); emits order.created and, with
-    the account's auto_allocate, queues allocation after commit. The order comes back with
-    `representation`, its API form as of the commit (the event's payload)."""
-    products = _resolve_items(account, data["channel"], data["items"])
+def order_values(data: dict) -> dict:
+    """An accepted order's columns from its validated data (OrderCreateSerializer's), totals
+    computed and checked."""
     totals = data.get("totals", {})
     subtotal = sum(
         (Decimal(item.get("price") or 0) * item["quantity"] for item in data["items"]),
@@ -83,7 +89,7 @@ def order_create(*, account: Account, data: dict, actor: str = "") -> Order:
         - Decimal(totals.get("discount", 0))
     )
     check_money(subtotal, total, field="totals.discount")
-    values = {
+    return {
         "channel": data["channel"],
         "external_id": data["external_id"],
         "currency": data.get("currency", "USD"),
@@ -103,6 +109,14 @@ def order_create(*, account: Account, data: dict, actor: str = "") -> Order:
         "subtotal": subtotal,
         "total": total,
     }
+
+
+def order_create(*, account: Account, data: dict, actor: str = "") -> Order:
+    """Accept an order (status pending, or on_hold with `hold`); emits order.created and, with
+    the account's auto_allocate, queues allocation after commit. The order comes back with
+    `representation`, its API form as of the commit (the event's payload)."""
+    products = _resolve_items(account, data["channel"], data["items"])
+    values = order_values(data)
     auto = account.auto_allocate and not data.get("hold")
     if auto:
         values["allocation_due_at"] = timezone.now()
