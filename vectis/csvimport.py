@@ -13,6 +13,7 @@ import os
 import re
 import sys
 import time
+from collections import Counter
 from collections.abc import Iterator
 
 from django.core.management.base import CommandError
@@ -37,6 +38,21 @@ class Unreadable(Exception):
         if row_start is not None and row_start != line:
             where += f" (in the row starting at line {row_start})"
         super().__init__(f"{where}: {problem}")
+
+
+def header_names(record, columns) -> list[str]:
+    """The header row's column names, stripped; an empty file, an unknown or a repeated
+    column stops the import before anything is read."""
+    if record is None:
+        raise CommandError("The file is empty or has no header row.")
+    names = [f.strip() for f in record[1]]
+    unknown = [n for n in names if n not in columns]
+    if unknown:
+        raise CommandError(f"Unknown column(s): {', '.join(n or repr(n) for n in unknown)}")
+    repeated = sorted(n for n, count in Counter(names).items() if count > 1)
+    if repeated:
+        raise CommandError(f"Repeated column(s): {', '.join(repeated)}")
+    return names
 
 
 def _open(path: str):

@@ -9,7 +9,6 @@ that can be read but are invalid are all reported, and then nothing is written e
 
 import re
 import sys
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -28,6 +27,7 @@ from vectis.csvimport import (
     Progress,
     Unreadable,
     close,
+    header_names,
     metadata_cell,
     open_text,
     records,
@@ -224,15 +224,7 @@ def _account(value: str) -> Account:
 
 
 def _check_header(record) -> list[str]:
-    if record is None:
-        raise CommandError("The file is empty or has no header row.")
-    names = [f.strip() for f in record[1]]
-    unknown = [n for n in names if n not in COLUMNS]
-    if unknown:
-        raise CommandError(f"Unknown column(s): {', '.join(n or repr(n) for n in unknown)}")
-    repeated = sorted(n for n, count in Counter(names).items() if count > 1)
-    if repeated:
-        raise CommandError(f"Repeated column(s): {', '.join(repeated)}")
+    names = header_names(record, COLUMNS)
     if "sku" not in names:
         raise CommandError("The header must have a 'sku' column.")
     return names

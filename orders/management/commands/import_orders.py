@@ -29,6 +29,7 @@ from vectis.csvimport import (
     Progress,
     Unreadable,
     close,
+    header_names,
     metadata_cell,
     open_text,
     records,
@@ -234,15 +235,7 @@ class Command(BaseCommand):
 
 
 def _check_header(record, *, channel: str | None) -> list[str]:
-    if record is None:
-        raise CommandError("The file is empty or has no header row.")
-    names = [f.strip() for f in record[1]]
-    unknown = [n for n in names if n not in COLUMNS]
-    if unknown:
-        raise CommandError(f"Unknown column(s): {', '.join(n or repr(n) for n in unknown)}")
-    repeated = sorted(n for n, count in Counter(names).items() if count > 1)
-    if repeated:
-        raise CommandError(f"Repeated column(s): {', '.join(repeated)}")
+    names = header_names(record, COLUMNS)
     missing = [n for n in REQUIRED if n not in names]
     if "channel" not in names and not channel:
         missing.append("channel (or --channel)")
