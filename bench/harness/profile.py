@@ -50,6 +50,18 @@ def record(pid: int, seconds: float, out: Path) -> subprocess.Popen:
     )  # fmt: skip
 
 
+def record_command(argv: list[str], out: Path, **kwargs) -> subprocess.CompletedProcess:
+    """Run `argv` under py-spy from start to end (a management command, say)."""
+    return subprocess.run(
+        [py_spy(), "record", "--rate", "100", "--format", "raw", "--output", str(out), "--",
+         *argv],
+        capture_output=True,
+        text=True,
+        check=False,
+        **kwargs,
+    )  # fmt: skip
+
+
 def _frames(stack: str) -> list[str]:
     frames = stack.split(";")
     # py-spy puts the thread name first ("thread (0x…)" / process): drop it.

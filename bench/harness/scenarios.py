@@ -877,6 +877,32 @@ def s8(ctx: Ctx) -> dict:
     return result
 
 
+def s8_orders_profile(ctx: Ctx, rows: int) -> dict:
+    """py-spy over a whole `manage.py import_orders` of `rows` rows (not a measured run)."""
+    from bench.harness import profile
+
+    if not profile.py_spy():
+        return {"skipped": "py-spy not installed (.venv/bin/pip install py-spy)"}
+    path = ctx.cfg.run_dir / f"orders-profile-{rows}.csv"
+    data.write_orders_csv(path, rows)
+    cat = data.make_catalog(data.unique_name("PROF8"), skus=100, stock=1)
+    ctx.sql(
+        "UPDATE accounts_account SET auto_allocate = false WHERE id = %s RETURNING id",
+        (cat.account_id,),
+    )
+    out = ctx.cfg.run_dir / "profile-s8-import_orders.txt"
+    r = profile.record_command(
+        [PYTHON, "manage.py", "import_orders", str(path), "--account", cat.account_public_id,
+         "--no-progress"],
+        out,
+        cwd=ROOT,
+        env=ctx.cfg.vectis_env(),
+    )  # fmt: skip
+    if r.returncode or not out.exists():
+        return {"errors": [r.stdout[-500:], r.stderr[-500:]]}
+    return profile.summarize(out, top=20)
+
+
 def s8_orders(ctx: Ctx) -> dict:
     """manage.py import_orders of a CSV (3 lines per order, 100 uniform SKUs) vs B_copy of the
     same file; the account does not allocate automatically, so only the import is measured."""
