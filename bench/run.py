@@ -228,8 +228,7 @@ def run_profile(ctx: scenarios.Ctx) -> dict:
         scenarios.run_bpy(ctx, bpy, "adjust", 32, seconds)
     out["PostgreSQL backends during B_py c=32 (adjust)"] = {"pg_activity": act.summary()}
     rows = min(ctx.profile.s8_order_rows, 60_000)
-    name = f"S8 manage.py import_orders, {rows:,} rows (whole command)"
-    out[name] = scenarios.s8_orders_profile(ctx, rows)
+    out.update(scenarios.s8_profiles(ctx, rows))
     for name, summary in out.items():
         ctx.log(f"  {name}: {json.dumps(summary)[:400]}")
     return out

@@ -4,7 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from catalog.models import Product
-from vectis.serializers import MoneyField
+from vectis.serializers import MoneyField, represent
 
 
 class DimensionsSerializer(serializers.Serializer):
@@ -75,7 +75,7 @@ class ProductSerializer(serializers.ModelSerializer):
 
 
 def product_data(product: Product) -> dict:
-    return dict(ProductSerializer(product).data)
+    return represent(ProductSerializer, product)
 
 
 def products_data(products: list[Product]) -> list[dict]:

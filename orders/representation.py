@@ -3,7 +3,7 @@
 from rest_framework import serializers
 
 from orders.models import Order, OrderEvent, OrderLine, Package, PackageLine, TrackingEvent
-from vectis.serializers import MoneyField
+from vectis.serializers import MoneyField, represent
 
 
 class OrderLineSerializer(serializers.ModelSerializer):
@@ -35,7 +35,9 @@ class OrderTotalsSerializer(serializers.Serializer):
 class OrderSerializer(serializers.ModelSerializer):
     id = serializers.CharField(source="public_id")
     items = OrderLineSerializer(source="lines", many=True)
-    totals = serializers.SerializerMethodField()
+    # source="*": the totals are the order's own fields, rendered by fields bound once per
+    # serializer (a serializer per order made the orders import 13% slower).
+    totals = OrderTotalsSerializer(source="*", read_only=True)
     subtotal = MoneyField()
     total = MoneyField()
 
@@ -65,9 +67,6 @@ class OrderSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
 
-    def get_totals(self, obj) -> dict:
-        return OrderTotalsSerializer(obj).data
-
 
 class OrderEventSerializer(serializers.ModelSerializer):
     class Meta:
@@ -89,7 +88,7 @@ def order_data(order: Order, *, lines: list[OrderLine] | None = None) -> dict:
         order = orders_queryset(order.account_id).get(pk=order.pk)
     else:
         order._prefetched_objects_cache = {"lines": lines}
-    return OrderSerializer(order).data
+    return represent(OrderSerializer, order)
 
 
 class PackageLineSerializer(serializers.ModelSerializer):
@@ -120,7 +119,7 @@ class PackageSerializer(serializers.ModelSerializer):
     warehouse_id = serializers.CharField(source="warehouse.public_id")
     lines = PackageLineSerializer(many=True)
     tracking_events = TrackingEventSerializer(many=True)
-    dimensions = serializers.SerializerMethodField()
+    dimensions = PackageDimensionsSerializer(source="*", read_only=True)
     weight = serializers.DecimalField(max_digits=12, decimal_places=3, allow_null=True)
 
     class Meta:
@@ -144,9 +143,6 @@ class PackageSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
 
-    def get_dimensions(self, obj) -> dict:
-        return PackageDimensionsSerializer(obj).data
-
 
 def packages_queryset(account):
     from django.db.models import Prefetch
@@ -162,7 +158,7 @@ def packages_queryset(account):
 def package_data(package: Package) -> dict:
     """A package as the API shows it, from the objects at hand (order, warehouse, lines with
     their order lines, tracking events loaded)."""
-    return PackageSerializer(package).data
+    return represent(PackageSerializer, package)
 
 
 def packages_data(packages: list[Package]) -> list[dict]:

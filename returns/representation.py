@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from returns.models import Return, ReturnLine, ReturnReceipt
+from vectis.serializers import represent
 
 
 class ReturnReceiptSerializer(serializers.ModelSerializer):
@@ -76,4 +77,4 @@ def returns_queryset(account):
 
 
 def return_data(ret: Return) -> dict:
-    return ReturnSerializer(returns_queryset(ret.account_id).get(pk=ret.pk)).data
+    return represent(ReturnSerializer, returns_queryset(ret.account_id).get(pk=ret.pk))

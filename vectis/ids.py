@@ -35,8 +35,13 @@ def _random_bytes(n: int) -> bytes:
     return out
 
 
+# Byte → character for the bytes kept; the others are dropped (bytes.translate does both in C).
+_TABLE = bytes(ord(_ALPHABET[b % len(_ALPHABET)]) if b < _UNBIASED else 0 for b in range(256))
+_DROP = bytes(range(_UNBIASED, 256))
+
+
 def new_public_id(prefix: str) -> str:
-    chars: list[str] = []
+    chars = b""
     while len(chars) < _LENGTH:
-        chars += [_ALPHABET[b % len(_ALPHABET)] for b in _random_bytes(32) if b < _UNBIASED]
-    return f"{prefix}_" + "".join(chars[:_LENGTH])
+        chars += _random_bytes(_LENGTH + 4).translate(_TABLE, _DROP)
+    return f"{prefix}_" + chars[:_LENGTH].decode("ascii")

@@ -12,6 +12,7 @@ the schema to keep it so); response serializers may use either.
 
 import math
 import re
+import threading
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 
@@ -209,3 +210,20 @@ class DateTimeField(serializers.DateTimeField):
             return parse_date_time(value)
         except ValueError as exc:
             raise serializers.ValidationError(str(exc), code="invalid") from None
+
+
+# --- representations --------------------------------------------------------------------------
+_representers = threading.local()
+
+
+def represent(serializer_class: type[serializers.Serializer], instance) -> dict:
+    """`serializer_class(instance).data`, on one serializer per thread and class: building a
+    serializer binds a copy of every field, nested ones too (~0.65 ms of the 0.74 ms an order's
+    representation took). For representation serializers that read no context."""
+    cache = getattr(_representers, "serializers", None)
+    if cache is None:
+        cache = _representers.serializers = {}
+    serializer = cache.get(serializer_class)
+    if serializer is None:
+        serializer = cache[serializer_class] = serializer_class()
+    return serializer.to_representation(instance)

@@ -877,30 +877,50 @@ def s8(ctx: Ctx) -> dict:
     return result
 
 
-def s8_orders_profile(ctx: Ctx, rows: int) -> dict:
-    """py-spy over a whole `manage.py import_orders` of `rows` rows (not a measured run)."""
+def s8_profiles(ctx: Ctx, rows: int) -> dict:
+    """py-spy over a whole `manage.py import_orders` of `rows` order rows and a whole
+    `manage.py import_products` of `rows` product rows (not measured runs)."""
+    import sys
+
     from bench.harness import profile
 
     if not profile.py_spy():
         return {"skipped": "py-spy not installed (.venv/bin/pip install py-spy)"}
-    path = ctx.cfg.run_dir / f"orders-profile-{rows}.csv"
-    data.write_orders_csv(path, rows)
+    sys.path.insert(0, str(ROOT / "bench"))
+    from import_products import write_csv
+
+    orders_csv = ctx.cfg.run_dir / f"orders-profile-{rows}.csv"
+    data.write_orders_csv(orders_csv, rows)
     cat = data.make_catalog(data.unique_name("PROF8"), skus=100, stock=1)
     ctx.sql(
         "UPDATE accounts_account SET auto_allocate = false WHERE id = %s RETURNING id",
         (cat.account_id,),
     )
-    out = ctx.cfg.run_dir / "profile-s8-import_orders.txt"
-    r = profile.record_command(
-        [PYTHON, "manage.py", "import_orders", str(path), "--account", cat.account_public_id,
-         "--no-progress"],
-        out,
-        cwd=ROOT,
-        env=ctx.cfg.vectis_env(),
-    )  # fmt: skip
-    if r.returncode or not out.exists():
-        return {"errors": [r.stdout[-500:], r.stderr[-500:]]}
-    return profile.summarize(out, top=20)
+    products_csv = ctx.cfg.run_dir / f"products-profile-{rows}.csv"
+    write_csv(products_csv, rows)
+    products_account = data.unique_name("PROF8P")
+    stack.manage(
+        ctx.cfg, "create_api_client", "--account", products_account, "--name", "p", "--all-scopes"
+    )
+    runs = {
+        "import_orders": (orders_csv, cat.account_public_id),
+        "import_products": (products_csv, products_account),
+    }
+    result = {}
+    for command, (path, account) in runs.items():
+        out = ctx.cfg.run_dir / f"profile-s8-{command}.txt"
+        r = profile.record_command(
+            [PYTHON, "manage.py", command, str(path), "--account", account, "--no-progress"],
+            out,
+            cwd=ROOT,
+            env=ctx.cfg.vectis_env(),
+        )
+        name = f"S8 manage.py {command}, {rows:,} rows (whole command)"
+        if r.returncode or not out.exists():
+            result[name] = {"errors": [r.stdout[-500:], r.stderr[-500:]]}
+        else:
+            result[name] = profile.summarize(out, top=20)
+    return result
 
 
 def s8_orders(ctx: Ctx) -> dict:

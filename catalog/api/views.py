@@ -21,6 +21,7 @@ from catalog.api.serializers import (
 from catalog.filtersets import ProductFilterSet
 from vectis.api.filters import StrictBooleanField, check_query_params
 from vectis.api.views import VectisGenericViewSet, validated
+from vectis.serializers import represent
 
 TAGS = ["products"]
 
@@ -42,7 +43,7 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VectisGen
 
     def _respond(self, product, code=status.HTTP_200_OK) -> Response:
         fresh = self.get_queryset().get(pk=product.pk)
-        return Response(ProductSerializer(fresh).data, status=code)
+        return Response(represent(ProductSerializer, fresh), status=code)
 
     @extend_schema(
         summary="Create a product",
@@ -93,7 +94,7 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VectisGen
     @action(detail=False, methods=["get"], url_path=r"by_sku/(?P<sku>[A-Za-z0-9._\-]+)")
     def by_sku(self, request, sku=None):
         product = get_object_or_404(self.get_queryset(), sku=sku)
-        return Response(ProductSerializer(product).data)
+        return Response(represent(ProductSerializer, product))
 
     @extend_schema(
         summary="Create or update up to 1,000 products by SKU",

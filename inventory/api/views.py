@@ -37,6 +37,7 @@ from orders.representation import OrderSerializer, orders_queryset
 from vectis.api.filters import check_query_params
 from vectis.api.views import VectisGenericViewSet, validated
 from vectis.errors import Conflict, ValidationFailed
+from vectis.serializers import represent
 from warehouses.models import Location, Warehouse
 
 TAGS = ["inventory"]
@@ -303,7 +304,8 @@ class InventoryViewSet(VectisGenericViewSet):
                 )
         allocation = order_services.order_allocate(order=order, items=items, actor=self.actor)
         result = allocation.reserve or services.ReserveResult([], [])
-        extra = {"order": OrderSerializer(orders_queryset(self.account).get(pk=order.pk)).data}
+        fresh = orders_queryset(self.account).get(pk=order.pk)
+        extra = {"order": represent(OrderSerializer, fresh)}
         return self._reserve_response(order.public_id, result, extra)
 
     def _reserve_response(self, reference, result, extra: dict | None = None) -> Response:

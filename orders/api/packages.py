@@ -17,7 +17,7 @@ from vectis.api.filters import CommaListFilter, DateOrDateTimeFilter, check_quer
 from vectis.api.serializers import StrictSerializer, TrackingNumberField
 from vectis.api.views import VectisGenericViewSet, validated
 from vectis.errors import ValidationFailed
-from vectis.serializers import CharField, DateTimeField, DecimalField
+from vectis.serializers import CharField, DateTimeField, DecimalField, represent
 
 TAGS = ["packages"]
 
@@ -107,7 +107,7 @@ class PackageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VectisGen
         return packages_queryset(self.account)
 
     def _respond(self, pk: int) -> dict:
-        return PackageSerializer(self.get_queryset().get(pk=pk)).data
+        return represent(PackageSerializer, self.get_queryset().get(pk=pk))
 
     @extend_schema(
         summary="Set a pending package's weight, dimensions, carrier and service",

@@ -28,6 +28,7 @@ from orders.representation import orders_queryset
 from vectis.api.errors import flatten_errors
 from vectis.api.views import VectisGenericViewSet, validated
 from vectis.errors import DomainError
+from vectis.serializers import represent
 
 TAGS = ["orders"]
 
@@ -65,7 +66,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VectisGener
         return str(self.request.user)
 
     def _respond(self, pk: int, code: int = status.HTTP_200_OK) -> Response:
-        return Response(OrderSerializer(self.get_queryset().get(pk=pk)).data, status=code)
+        return Response(represent(OrderSerializer, self.get_queryset().get(pk=pk)), status=code)
 
     @extend_schema(
         summary="Create an order",
@@ -153,7 +154,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VectisGener
     )
     def by_external_id(self, request, channel=None, external_id=None):
         order = get_object_or_404(self.get_queryset(), channel=channel, external_id=external_id)
-        return Response(OrderSerializer(order).data)
+        return Response(represent(OrderSerializer, order))
 
     @extend_schema(
         summary="Put an order on hold",

@@ -125,7 +125,7 @@ def orders_import(
         seen.add(key)
         held = bool(data.get("hold"))
         order = Order(
-            account=account,
+            account_id=account.pk,
             status=constants.ON_HOLD if held else constants.PENDING,
             hold_reason=(data.get("hold_reason", "") or "held at intake") if held else "",
             allocation_due_at=now if auto and not held else None,
@@ -134,9 +134,8 @@ def orders_import(
             **values,
         )
         lines = [
-            OrderLine(
-                account=account,
-                order=order,
+            OrderLine(  # order_id is set once the order has its id
+                account_id=account.pk,
                 position=position,
                 product=product,
                 sku=item["sku"],

@@ -22,6 +22,7 @@ from vectis.serializers import (
     IntegerField,
     MoneyField,
     format_money,
+    represent,
 )
 from warehouses.models import Location, Warehouse
 
@@ -141,7 +142,7 @@ class ReturnViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VectisGene
         return str(self.request.user)
 
     def _respond(self, pk: int, code: int = status.HTTP_200_OK) -> Response:
-        return Response(ReturnSerializer(self.get_queryset().get(pk=pk)).data, status=code)
+        return Response(represent(ReturnSerializer, self.get_queryset().get(pk=pk)), status=code)
 
     @extend_schema(
         summary="Request a return (RMA)",

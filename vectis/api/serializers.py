@@ -31,10 +31,17 @@ class StrictSerializer(serializers.Serializer):
             StrictSerializer._resource_fields[cls] = frozenset(cls.resource().fields)
         return StrictSerializer._resource_fields[cls]
 
+    def _key_sets(self) -> tuple[frozenset[str], frozenset[str]]:
+        """(writable, known) field names, once per instance (its fields are bound once)."""
+        sets = self.__dict__.get("_strict_key_sets")
+        if sets is None:
+            writable = frozenset(name for name, f in self.fields.items() if not f.read_only)
+            sets = self._strict_key_sets = (writable, self.resource_fields() | set(self.fields))
+        return sets
+
     def to_internal_value(self, data):
         if isinstance(data, dict):
-            writable = {name for name, f in self.fields.items() if not f.read_only}
-            known = self.resource_fields() | set(self.fields)
+            writable, known = self._key_sets()
             errors = {}
             for key in data:
                 if key in writable:

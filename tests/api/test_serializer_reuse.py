@@ -1,4 +1,4 @@
-"""`validated` reuses one serializer per thread; its results must not depend on that."""
+"""`validated` and `represent` reuse one serializer per thread; results must not depend on it."""
 
 import threading
 
@@ -7,6 +7,7 @@ from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 
 from vectis.api.views import validated
+from vectis.serializers import MoneyField, represent
 
 
 class Line(serializers.Serializer):
@@ -105,3 +106,36 @@ def test_each_thread_validates_on_its_own_instance():
         t.join()
     assert sorted(results) == [0, 1, 2, 3]
     assert failures == []
+
+
+class Thing:
+    def __init__(self, name, parts, price):
+        self.name, self.parts, self.price = name, parts, price
+
+
+class Part(serializers.Serializer):
+    sku = serializers.CharField(source="name")
+
+
+class ThingOut(serializers.Serializer):
+    name = serializers.CharField()
+    parts = Part(many=True)
+    price = MoneyField()
+    count = serializers.SerializerMethodField()
+
+    def get_count(self, obj) -> int:
+        return len(obj.parts)
+
+
+def test_represent_gives_what_data_gives_for_each_instance():
+    from decimal import Decimal
+
+    things = [
+        Thing("a", [], Decimal("1.50")),
+        Thing("b", [Thing("x", [], 0)], Decimal("0")),
+        Thing("c", [Thing("y", [], 0), Thing("z", [], 0)], Decimal("10.0001")),
+    ]
+    for thing in things * 2:
+        assert represent(ThingOut, thing) == ThingOut(thing).data
+    assert represent(ThingOut, things[2])["count"] == 2
+    assert represent(ThingOut, things[0]) == {"name": "a", "parts": [], "price": "1.50", "count": 0}
