@@ -88,6 +88,8 @@ class SkuAlias(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = "SKU alias"
+        verbose_name_plural = "SKU aliases"
         ordering = ["channel", "alias"]
         constraints = [
             models.UniqueConstraint(

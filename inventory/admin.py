@@ -19,7 +19,8 @@ from inventory.models import (
     StockLevel,
     StockMovement,
 )
-from vectis.accounts.admin_scoping import AccountScopedAdmin, member_account_ids
+from vectis.accounts import roles
+from vectis.accounts.admin_scoping import AccountScopedAdmin, actor
 from vectis.errors import DomainError
 from warehouses.models import Location
 
@@ -36,7 +37,8 @@ class ReadOnlyAdmin(AccountScopedAdmin):
 
 
 def _scoped(queryset, user):
-    ids = member_account_ids(user)
+    """Rows of the accounts in which the user may move stock."""
+    ids = roles.accounts_where(user, "inventory.move_stock")
     return queryset if ids is None else queryset.filter(account_id__in=ids)
 
 
@@ -120,7 +122,7 @@ class StockLevelAdmin(ReadOnlyAdmin):
         return obj.available
 
     def has_move_permission(self, request) -> bool:
-        return request.user.has_perm("inventory.change_stocklevel")
+        return self.allowed(request, "inventory.move_stock")
 
     def changelist_view(self, request, extra_context=None):
         extra = {"can_move_stock": self.has_move_permission(request), **(extra_context or {})}
@@ -137,9 +139,6 @@ class StockLevelAdmin(ReadOnlyAdmin):
         ]
         return own + super().get_urls()
 
-    def _actor(self, request) -> str:
-        return f"user:{request.user.get_username()}"
-
     def adjust_view(self, request):
         if not self.has_move_permission(request):
             raise PermissionDenied
@@ -155,7 +154,7 @@ class StockLevelAdmin(ReadOnlyAdmin):
                     set_on_hand=data["set_on_hand"],
                     expected_on_hand=data["expected_on_hand"],
                     note=data["note"],
-                    actor=self._actor(request),
+                    actor=actor(request),
                 )
             except DomainError as exc:
                 form.add_error(None, exc.message)
@@ -182,7 +181,7 @@ class StockLevelAdmin(ReadOnlyAdmin):
                     to_location=data["to_location"],
                     quantity=data["quantity"],
                     note=data["note"],
-                    actor=self._actor(request),
+                    actor=actor(request),
                 )
             except DomainError as exc:
                 form.add_error(None, exc.message)
@@ -250,18 +249,17 @@ class ReservationAdmin(ReadOnlyAdmin):
     actions = ["release_selected"]
 
     def has_release_permission(self, request) -> bool:
-        return request.user.has_perm("inventory.change_reservation")
+        return self.allowed(request, "inventory.release_reservation")
 
     @admin.action(description="Release selected reservations", permissions=["release"])
     def release_selected(self, request, queryset):
+        allowed = self.each_allowed(request, queryset, "inventory.release_reservation")
+        by_account: dict[int, list[int]] = {}
+        for reservation in allowed:
+            by_account.setdefault(reservation.account_id, []).append(reservation.pk)
         released = 0
-        for account_id in queryset.values_list("account_id", flat=True).distinct():
-            result = services.release(
-                account_id=account_id,
-                reservation_ids=list(
-                    queryset.filter(account_id=account_id).values_list("pk", flat=True)
-                ),
-            )
+        for account_id, ids in sorted(by_account.items()):
+            result = services.release(account_id=account_id, reservation_ids=ids)
             released += len(result.released)
         self.message_user(request, f"Released {released} reservation(s).")
 

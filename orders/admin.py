@@ -5,7 +5,7 @@ from django.http import HttpResponse
 
 from orders import labels, services
 from orders.models import Order, OrderEvent, OrderLine, Package, PackageLine, TrackingEvent
-from vectis.accounts.admin_scoping import AccountScopedAdmin
+from vectis.accounts.admin_scoping import AccountScopedAdmin, actor
 from vectis.errors import DomainError
 
 
@@ -60,10 +60,10 @@ class OrderAdmin(AccountScopedAdmin):
         "created_at",
     )
     list_filter = ("status", "channel", ("account", admin.RelatedOnlyFieldListFilter))
-    search_fields = ("public_id", "external_id", "customer_name", "customer_email")
+    search_fields = ("public_id", "external_id", "customer_name", "customer_email", "lines__sku")
     date_hierarchy = "created_at"
     inlines = [OrderLineInline, PackageInline, OrderEventInline]
-    actions = ["allocate_selected", "hold_selected", "cancel_selected"]
+    actions = ["allocate_selected", "hold_selected", "release_selected", "cancel_selected"]
     fields = (
         "public_id",
         "account",
@@ -95,54 +95,77 @@ class OrderAdmin(AccountScopedAdmin):
     def has_change_permission(self, request, obj=None):
         return False  # every change goes through an action (and the services)
 
-    def has_act_permission(self, request) -> bool:
-        return request.user.has_perm("orders.change_order")
+    def has_allocate_permission(self, request) -> bool:
+        return self.allowed(request, "orders.allocate_order")
 
-    def _each(self, request, queryset, verb: str, call) -> None:
-        done, failed = 0, []
-        actor = f"user:{request.user.get_username()}"
-        for order in queryset:
+    def has_hold_permission(self, request) -> bool:
+        return self.allowed(request, "orders.hold_order")
+
+    def has_cancel_permission(self, request) -> bool:
+        return self.allowed(request, "orders.cancel_order")
+
+    def _each(self, request, queryset, perm: str, call) -> None:
+        """Run `call(order, actor)` on each selected order the role allows, one transaction
+        each, and say what became of every one of them."""
+        done, failed = [], []
+        for order in self.each_allowed(request, queryset.order_by("pk"), perm):
             try:
-                call(order, actor)
+                outcome = call(order, actor(request))
             except DomainError as exc:
                 failed.append(f"{order.public_id}: {exc.message}")
             else:
-                done += 1
-        if done:
-            self.message_user(request, f"{verb} {done} order(s).")
+                done.append(outcome)
+        for text, level in done:
+            self.message_user(request, text, level=level)
         for line in failed:
             self.message_user(request, line, level=messages.ERROR)
 
-    @admin.action(description="Allocate selected orders", permissions=["act"])
+    @admin.action(description="Allocate selected orders", permissions=["allocate"])
     def allocate_selected(self, request, queryset):
-        self._each(
-            request,
-            queryset,
-            "Allocated",
-            lambda order, actor: services.order_allocate(order=order, actor=actor),
-        )
+        def allocate(order, actor):
+            result = services.order_allocate(order=order, actor=actor)
+            return allocation_outcome(result)
 
-    @admin.action(description="Put selected orders on hold", permissions=["act"])
+        self._each(request, queryset, "orders.allocate_order", allocate)
+
+    @admin.action(description="Put selected orders on hold", permissions=["hold"])
     def hold_selected(self, request, queryset):
-        self._each(
-            request,
-            queryset,
-            "Held",
-            lambda order, actor: services.order_hold(
-                order=order, reason="held in the admin", actor=actor
-            ),
-        )
+        def hold(order, actor):
+            services.order_hold(order=order, reason="held in the admin", actor=actor)
+            return f"{order.public_id}: on hold.", messages.SUCCESS
 
-    @admin.action(description="Cancel selected orders", permissions=["act"])
+        self._each(request, queryset, "orders.hold_order", hold)
+
+    @admin.action(description="Release the hold of selected orders", permissions=["hold"])
+    def release_selected(self, request, queryset):
+        def release(order, actor):
+            order = services.order_release_hold(order=order, actor=actor)
+            return f"{order.public_id}: released, now {order.status}.", messages.SUCCESS
+
+        self._each(request, queryset, "orders.hold_order", release)
+
+    @admin.action(description="Cancel selected orders", permissions=["cancel"])
     def cancel_selected(self, request, queryset):
-        self._each(
-            request,
-            queryset,
-            "Cancelled",
-            lambda order, actor: services.order_cancel(
-                order=order, reason="cancelled in the admin", actor=actor
-            ),
-        )
+        def cancel(order, actor):
+            services.order_cancel(order=order, reason="cancelled in the admin", actor=actor)
+            return f"{order.public_id}: cancelled.", messages.SUCCESS
+
+        self._each(request, queryset, "orders.cancel_order", cancel)
+
+
+def allocation_outcome(result) -> tuple[str, int]:
+    """What an allocation did, in words: allocated, or what is missing ("backordered:
+    TEE-BLK-M needs 3, 1 available")."""
+    order = result.order
+    if result.reserve is None:
+        return f"{order.public_id}: nothing open to allocate ({order.status}).", messages.INFO
+    short = result.reserve.shortfalls
+    if not short:
+        return f"{order.public_id}: allocated.", messages.SUCCESS
+    missing = "; ".join(
+        f"{line.product.sku} needs {line.requested}, {line.reserved} available" for line in short
+    )
+    return f"{order.public_id}: {order.status}: {missing}.", messages.WARNING
 
 
 class PackageLineInline(ReadOnlyInline):

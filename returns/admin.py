@@ -11,7 +11,7 @@ from django.utils.html import format_html
 
 from returns import services
 from returns.models import CONDITIONS, DISPOSITIONS, Return, ReturnLine
-from vectis.accounts.admin_scoping import AccountScopedAdmin
+from vectis.accounts.admin_scoping import AccountScopedAdmin, actor
 from vectis.errors import DomainError
 
 
@@ -39,7 +39,11 @@ ReceiveFormSet = forms.formset_factory(ReceiveLineForm, extra=0)
 @admin.register(Return)
 class ReturnAdmin(AccountScopedAdmin):
     list_display = ("rma_number", "order", "status", "warehouse", "created_at", "receive_link")
-    list_filter = ("status",)
+    list_filter = (
+        "status",
+        ("warehouse", admin.RelatedOnlyFieldListFilter),
+        ("account", admin.RelatedOnlyFieldListFilter),
+    )
     search_fields = ("rma_number", "public_id", "order__external_id", "order__public_id")
     list_select_related = ("order", "warehouse")
     inlines = [ReturnLineInline]
@@ -73,9 +77,9 @@ class ReturnAdmin(AccountScopedAdmin):
         return own + super().get_urls()
 
     def receive_view(self, request, pk):
-        if not request.user.has_perm("returns.change_return"):
-            raise PermissionDenied
         ret = get_object_or_404(self.get_queryset(request), pk=pk)
+        if not self.allowed(request, "returns.receive_return", ret):
+            raise PermissionDenied
         lines = list(ret.lines.select_related("order_line"))
         initial = [{"line_id": line.pk} for line in lines]
         formset = ReceiveFormSet(request.POST or None, initial=initial)
@@ -95,9 +99,7 @@ class ReturnAdmin(AccountScopedAdmin):
             try:
                 if not items:
                     raise DomainError("Enter at least one received quantity.")
-                services.return_receive(
-                    ret=ret, items=items, actor=f"user:{request.user.get_username()}"
-                )
+                services.return_receive(ret=ret, items=items, actor=actor(request))
             except DomainError as exc:
                 messages.error(request, exc.message)
             else:

@@ -1,13 +1,38 @@
 from django.contrib import admin
+from django.db.models import Q
 
 from vectis.accounts.admin_scoping import AccountScopedAdmin
 from webhooks.models import Delivery, DeliveryAttempt, Event, WebhookEndpoint
 
 
+class HealthFilter(admin.SimpleListFilter):
+    title = "health"
+    parameter_name = "health"
+
+    def lookups(self, request, model_admin):
+        return [("failing", "failing or disabled"), ("healthy", "healthy")]
+
+    def queryset(self, request, queryset):
+        bad = Q(failing_since__isnull=False) | (Q(active=False) & ~Q(disabled_reason=""))
+        if self.value() == "failing":
+            return queryset.filter(bad)
+        if self.value() == "healthy":
+            return queryset.exclude(bad)
+        return queryset
+
+
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(AccountScopedAdmin):
-    list_display = ("public_id", "url", "account", "active", "disabled_reason", "created_at")
-    list_filter = ("active",)
+    list_display = (
+        "public_id",
+        "url",
+        "account",
+        "active",
+        "failing_since",
+        "disabled_reason",
+        "created_at",
+    )
+    list_filter = ("active", HealthFilter, ("account", admin.RelatedOnlyFieldListFilter))
     search_fields = ("public_id", "url", "description")
     readonly_fields = (
         "public_id",
@@ -25,6 +50,9 @@ class WebhookEndpointAdmin(AccountScopedAdmin):
 
     def has_add_permission(self, request):
         return False  # registered through the API, which runs the SSRF checks
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # deleted through the API; deactivate here
 
 
 class DeliveryAttemptInline(admin.TabularInline):
@@ -52,6 +80,9 @@ class DeliveryAdmin(AccountScopedAdmin):
     def has_add_permission(self, request):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # the delivery log is kept
+
 
 @admin.register(Event)
 class EventAdmin(AccountScopedAdmin):
@@ -64,4 +95,7 @@ class EventAdmin(AccountScopedAdmin):
         return False
 
     def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

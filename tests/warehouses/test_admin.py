@@ -11,10 +11,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def staff_client(client):
+    # Warehouses are set up by managers (vectis/accounts/roles.py); no model permissions.
     user = User.objects.create_user("staff", password="pw", is_staff=True)
-    from django.contrib.auth.models import Permission
-
-    user.user_permissions.set(Permission.objects.filter(content_type__app_label="warehouses"))
     client.force_login(user)
     return client, user
 
@@ -22,7 +20,7 @@ def staff_client(client):
 def test_staff_see_only_their_accounts_warehouses(staff_client):
     client, user = staff_client
     mine, theirs = make_account("Mine"), make_account("Theirs")
-    Membership.objects.create(user=user, account=mine)
+    Membership.objects.create(user=user, account=mine, role="manager")
     services.warehouse_create(account=mine, data=warehouse_body("MINE"))
     other = services.warehouse_create(account=theirs, data=warehouse_body("THEIRS"))
 
@@ -36,7 +34,7 @@ def test_staff_see_only_their_accounts_warehouses(staff_client):
 def test_admin_add_creates_default_location_through_the_service(staff_client):
     client, user = staff_client
     account = make_account("Mine")
-    Membership.objects.create(user=user, account=account)
+    Membership.objects.create(user=user, account=account, role="manager")
     response = client.post(
         "/admin/warehouses/warehouse/add/",
         {
@@ -60,7 +58,7 @@ def test_admin_add_creates_default_location_through_the_service(staff_client):
 def test_admin_refuses_to_deactivate_default_location(staff_client):
     client, user = staff_client
     account = make_account("Mine")
-    Membership.objects.create(user=user, account=account)
+    Membership.objects.create(user=user, account=account, role="manager")
     warehouse = services.warehouse_create(account=account, data=warehouse_body("W"))
     location = warehouse.locations.get()
     response = client.post(

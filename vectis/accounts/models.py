@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from oauth2_provider.models import Application
 
+from vectis.accounts import roles
 from vectis.db import PublicIdField, TimestampedModel
 
 
@@ -50,17 +51,20 @@ class ApiClient(TimestampedModel):
 
 
 class Membership(TimestampedModel):
-    """Gives a staff user access to an account's data in the admin."""
-
-    ROLE_STAFF = "staff"
-    ROLE_ADMIN = "admin"
-    ROLES = [(ROLE_STAFF, "Staff"), (ROLE_ADMIN, "Admin")]
+    """Gives a staff user access to an account's data in the admin, with a role
+    (vectis/accounts/roles.py)."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
     )
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="memberships")
-    role = models.CharField(max_length=20, choices=ROLES, default=ROLE_STAFF)
+    role = models.CharField(
+        max_length=20,
+        choices=roles.ROLES,
+        default=roles.VIEWER,
+        help_text="Viewer reads; operator also picks, packs, ships, receives and moves stock; "
+        "manager also cancels and configures (API clients, webhooks, thresholds, members).",
+    )
 
     class Meta:
         constraints = [

@@ -57,5 +57,48 @@ def api_client_rotate_secret(*, client: ApiClient) -> str:
     return secret
 
 
+def api_client_update(*, client: ApiClient, name: str, scopes: list[str] | str) -> list[str]:
+    """Rename the client and set the scopes it may request, from the real scopes only. When the
+    scopes change, its access tokens are revoked: a token never holds more than its client may
+    now have. Returns the fields that changed."""
+    try:
+        scope_list = parse_scopes(scopes)
+    except ValueError as exc:
+        raise ValidationFailed(str(exc), field="scopes") from exc
+    if not scope_list:
+        raise ValidationFailed("At least one scope is required.", field="scopes")
+    name = name.strip()
+    if not name:
+        raise ValidationFailed("Name must not be blank.", field="name")
+    changed = [
+        f for f, v in (("name", name), ("scopes", " ".join(scope_list))) if getattr(client, f) != v
+    ]
+    if not changed:
+        return []
+    with transaction.atomic():
+        client.name = name
+        client.scopes = " ".join(scope_list)
+        client.save(update_fields=[*changed, "updated_at"])
+        if "scopes" in changed:
+            _revoke_tokens(client)
+    return changed
+
+
+def api_client_revoke(*, client: ApiClient) -> int:
+    """Deactivate the client: it gets no new tokens and its access tokens are deleted (the
+    auth cache learns it through the revocation generation). Returns the tokens revoked."""
+    with transaction.atomic():
+        client.active = False
+        client.save(update_fields=["active", "updated_at"])
+        return _revoke_tokens(client)
+
+
+def _revoke_tokens(client: ApiClient) -> int:
+    from oauth2_provider.models import AccessToken
+
+    deleted, _ = AccessToken.objects.filter(application_id=client.application_id).delete()
+    return deleted
+
+
 def all_scopes() -> list[str]:
     return list(ALL_SCOPES)
