@@ -1,9 +1,17 @@
 """Staff: orders with their lines, packages and history; actions call the services."""
 
+from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
 
-from orders import labels, services
+from orders import labels, picking, services
 from orders.models import Order, OrderEvent, OrderLine, Package, PackageLine, TrackingEvent
 from vectis.accounts.admin_scoping import AccountScopedAdmin, actor
 from vectis.errors import DomainError
@@ -63,7 +71,14 @@ class OrderAdmin(AccountScopedAdmin):
     search_fields = ("public_id", "external_id", "customer_name", "customer_email", "lines__sku")
     date_hierarchy = "created_at"
     inlines = [OrderLineInline, PackageInline, OrderEventInline]
-    actions = ["allocate_selected", "hold_selected", "release_selected", "cancel_selected"]
+    actions = [
+        "allocate_selected",
+        "print_pick_list",
+        "print_packing_slips",
+        "hold_selected",
+        "release_selected",
+        "cancel_selected",
+    ]
     fields = (
         "public_id",
         "account",
@@ -94,6 +109,51 @@ class OrderAdmin(AccountScopedAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False  # every change goes through an action (and the services)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        own = [
+            path("<int:pk>/pick-list/", view(self.pick_list_view), name="orders_order_pick_list")
+        ]
+        return own + super().get_urls()
+
+    def has_ship_permission(self, request) -> bool:
+        return self.allowed(request, "orders.ship_package")
+
+    def pick_list_view(self, request, pk):
+        """One order's pick list: PDF, or the screen with ?screen=1."""
+        order = get_object_or_404(self.get_queryset(request), pk=pk)
+        if not self.allowed(request, "orders.ship_package", order):
+            raise PermissionDenied
+        return self._pick_list(request, [order])
+
+    def _pick_list(self, request, orders):
+        rows = picking.pick_rows([o.pk for o in orders])
+        names = ", ".join(f"{o.channel}:{o.external_id}" for o in orders[:5])
+        title = f"Pick list: {names}" + (f" and {len(orders) - 5} more" if len(orders) > 5 else "")
+        if request.GET.get("screen") == "1":
+            context = {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": title,
+                "rows": rows,
+                "orders": orders,
+            }
+            return TemplateResponse(request, "admin/orders/order/pick_list.html", context)
+        response = HttpResponse(
+            picking.render_pick_list(rows, title), content_type="application/pdf"
+        )
+        response["Content-Disposition"] = 'inline; filename="pick-list.pdf"'
+        return response
+
+    @admin.action(description="Print a pick list of selected orders (PDF)", permissions=["ship"])
+    def print_pick_list(self, request, queryset):
+        orders = self.each_allowed(request, queryset.order_by("pk"), "orders.ship_package")
+        return self._pick_list(request, orders) if orders else None
+
+    @admin.action(description="Print packing slips of selected orders (one PDF)")
+    def print_packing_slips(self, request, queryset):
+        return packing_slips_response([o.pk for o in queryset], self.get_queryset(request))
 
     def has_allocate_permission(self, request) -> bool:
         return self.allowed(request, "orders.allocate_order")
@@ -180,6 +240,51 @@ class TrackingEventInline(ReadOnlyInline):
     readonly_fields = fields
 
 
+class TrackForm(forms.Form):
+    status = forms.ChoiceField(
+        choices=[(st, st.replace("_", " ")) for st in TrackingEvent.STATUSES]
+    )
+    location = forms.CharField(max_length=200, required=False)
+    description = forms.CharField(max_length=500, required=False)
+
+
+class ShipForm(forms.Form):
+    carrier = forms.ChoiceField(choices=[])
+    service = forms.CharField(max_length=64, required=False)
+    tracking_number = forms.CharField(
+        max_length=100, required=False, help_text="Only for a label made outside Vectis."
+    )
+    weight = forms.DecimalField(max_digits=9, decimal_places=3, min_value=0, required=False)
+    weight_unit = forms.ChoiceField(choices=[("kg", "kg"), ("g", "g"), ("lb", "lb"), ("oz", "oz")])
+    length = forms.DecimalField(max_digits=10, decimal_places=2, min_value=0, required=False)
+    width = forms.DecimalField(max_digits=10, decimal_places=2, min_value=0, required=False)
+    height = forms.DecimalField(max_digits=10, decimal_places=2, min_value=0, required=False)
+    dimension_unit = forms.ChoiceField(choices=[("cm", "cm"), ("in", "in")])
+
+    def __init__(self, *args, package, **kwargs):
+        super().__init__(*args, **kwargs)
+        carriers = sorted(settings.VECTIS_CARRIERS)
+        self.fields["carrier"].choices = [(c, c) for c in carriers]
+        self.fields["carrier"].initial = package.carrier or settings.VECTIS_DEFAULT_CARRIER
+        self.fields["service"].initial = package.service
+        self.fields["weight"].initial = package.weight
+        self.fields["weight_unit"].initial = package.weight_unit or "kg"
+
+    def ship_kwargs(self) -> dict:
+        data = self.cleaned_data
+        dimensions = {k: data[k] for k in ("length", "width", "height") if data[k] is not None}
+        if dimensions:
+            dimensions["unit"] = data["dimension_unit"]
+        return {
+            "carrier": data["carrier"],
+            "service": data["service"] or None,
+            "tracking_number": data["tracking_number"] or None,
+            "weight": data["weight"],
+            "weight_unit": data["weight_unit"] if data["weight"] is not None else None,
+            "dimensions": dimensions or None,
+        }
+
+
 @admin.register(Package)
 class PackageAdmin(AccountScopedAdmin):
     list_display = (
@@ -190,12 +295,19 @@ class PackageAdmin(AccountScopedAdmin):
         "carrier",
         "tracking_number",
         "shipped_at",
+        "pack_link",
     )
     list_filter = ("status", ("warehouse", admin.RelatedOnlyFieldListFilter), "carrier")
     search_fields = ("public_id", "tracking_number", "order__public_id", "order__external_id")
     list_select_related = ("order", "warehouse")
     inlines = [PackageLineInline, TrackingEventInline]
-    actions = ["print_labels"]
+    actions = [
+        "ship_and_print",
+        "print_labels",
+        "print_packing_slips",
+        "void_selected",
+        "mark_delivered",
+    ]
     fields = (
         "public_id",
         "order",
@@ -220,6 +332,195 @@ class PackageAdmin(AccountScopedAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def has_ship_permission(self, request) -> bool:
+        return self.allowed(request, "orders.ship_package")
+
+    @admin.display(description="packing")
+    def pack_link(self, obj):
+        if obj.status == Package.PENDING:
+            return format_html(
+                '<a href="{}">Pack</a>', reverse("admin:orders_package_pack", args=[obj.pk])
+            )
+        if obj.status in (Package.SHIPPED, Package.IN_TRANSIT, Package.DELIVERED):
+            return format_html(
+                '<a href="{}">Label</a>', reverse("admin:orders_package_label", args=[obj.pk])
+            )
+        return "—"
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        own = [
+            path("<int:pk>/pack/", view(self.pack_view), name="orders_package_pack"),
+            path("<int:pk>/label/", view(self.label_view), name="orders_package_label"),
+            path("<int:pk>/track/", view(self.track_view), name="orders_package_track"),
+        ]
+        return own + super().get_urls()
+
+    def _package(self, request, pk, perm: str = "orders.ship_package") -> Package:
+        package = get_object_or_404(
+            self.get_queryset(request).select_related("order", "warehouse"), pk=pk
+        )
+        if not self.allowed(request, perm, package):
+            raise PermissionDenied
+        return package
+
+    # --- the packing station ---------------------------------------------------------------
+    def pack_view(self, request, pk):
+        package = self._package(request, pk)
+        key = f"vectis-pack:{package.pk}"
+        expected = picking.apply_scans(
+            picking.expected_units(package), request.session.get(key, {})
+        )
+        ship_form = ShipForm(package=package)
+        if request.method == "POST" and package.status == Package.PENDING:
+            step = request.POST.get("step")
+            if step == "scan":
+                try:
+                    item = picking.scan(expected, request.POST.get("code", ""))
+                except picking.ScanRefused as exc:
+                    messages.error(request, str(exc))
+                else:
+                    messages.success(
+                        request, f"{item.product.sku}: {item.scanned} of {item.units}."
+                    )
+                request.session[key] = {str(pid): e.scanned for pid, e in expected.items()}
+                return redirect(reverse("admin:orders_package_pack", args=[package.pk]))
+            if step == "reset":
+                request.session.pop(key, None)
+                messages.info(request, "Scans cleared: start again.")
+                return redirect(reverse("admin:orders_package_pack", args=[package.pk]))
+            if step == "ship":
+                ship_form = ShipForm(request.POST, package=package)
+                if not picking.all_scanned(expected):
+                    messages.error(request, "Scan every unit before shipping.")
+                elif ship_form.is_valid():
+                    try:
+                        shipped = services.package_ship(
+                            package=package, actor=actor(request), **ship_form.ship_kwargs()
+                        )
+                    except DomainError as exc:
+                        messages.error(request, exc.message)
+                    else:
+                        request.session.pop(key, None)
+                        messages.success(
+                            request,
+                            f"Shipped {shipped.public_id} with {shipped.carrier}, tracking "
+                            f"{shipped.tracking_number}.",
+                        )
+                        url = reverse("admin:orders_package_pack", args=[package.pk])
+                        return redirect(f"{url}?label=1")
+        package.refresh_from_db()
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"Pack {package.public_id}",
+            "package": package,
+            "order": package.order,
+            "expected": list(expected.values()),
+            "complete": picking.all_scanned(expected),
+            "ship_form": ship_form,
+            "label_url": reverse("admin:orders_package_label", args=[package.pk]),
+            "open_label": request.GET.get("label") == "1" and package.status != Package.PENDING,
+        }
+        return TemplateResponse(request, "admin/orders/package/pack.html", context)
+
+    def label_view(self, request, pk):
+        package = self._package(request, pk, perm="orders.view_package")
+        try:
+            document = labels.label_document(package, "pdf")
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return redirect(reverse("admin:orders_package_changelist"))
+        response = HttpResponse(document.body, content_type=document.content_type)
+        response["Content-Disposition"] = f'inline; filename="{document.filename}"'
+        return response
+
+    def track_view(self, request, pk):
+        package = self._package(request, pk)
+        form = TrackForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.package_track(
+                    package=package,
+                    status=form.cleaned_data["status"],
+                    location=form.cleaned_data["location"],
+                    description=form.cleaned_data["description"],
+                    occurred_at=timezone.now(),
+                    actor=actor(request),
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(
+                    request, f"{package.public_id}: {form.cleaned_data['status']} recorded."
+                )
+                return redirect(reverse("admin:orders_package_change", args=[package.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"Tracking for {package.public_id}",
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/inventory/stock_form.html", context)
+
+    # --- actions -----------------------------------------------------------------------------
+    @admin.action(description="Ship selected packages and print their labels", permissions=["ship"])
+    def ship_and_print(self, request, queryset):
+        contents, failed = [], []
+        for package in self.each_allowed(request, queryset.order_by("pk"), "orders.ship_package"):
+            try:
+                shipped = services.package_ship(package=package, actor=actor(request))
+            except DomainError as exc:
+                failed.append(f"{package.public_id}: {exc.message}")
+                continue
+            label = labels.current_label(shipped)
+            if label is not None and label.rendered:
+                contents.append(labels.content_for(shipped, label))
+            else:
+                failed.append(
+                    f"{shipped.public_id}: shipped; its label is the carrier's own document, "
+                    "not printable here."
+                )
+        for line in failed:
+            self.message_user(request, line, level=messages.ERROR)
+        if not contents:
+            return None
+        response = HttpResponse(labels.render_pdf(contents), content_type="application/pdf")
+        response["Content-Disposition"] = 'inline; filename="labels.pdf"'
+        return response
+
+    @admin.action(description="Void the labels of selected packages", permissions=["ship"])
+    def void_selected(self, request, queryset):
+        for package in self.each_allowed(request, queryset.order_by("pk"), "orders.ship_package"):
+            try:
+                services.package_void(package=package, actor=actor(request))
+            except DomainError as exc:
+                self.message_user(request, f"{package.public_id}: {exc.message}", messages.ERROR)
+            else:
+                self.message_user(request, f"{package.public_id}: label voided, pending again.")
+
+    @admin.action(description="Mark selected packages delivered", permissions=["ship"])
+    def mark_delivered(self, request, queryset):
+        for package in self.each_allowed(request, queryset.order_by("pk"), "orders.ship_package"):
+            try:
+                services.package_track(
+                    package=package,
+                    status="delivered",
+                    description="marked delivered in the admin",
+                    occurred_at=timezone.now(),
+                    actor=actor(request),
+                )
+            except DomainError as exc:
+                self.message_user(request, f"{package.public_id}: {exc.message}", messages.ERROR)
+            else:
+                self.message_user(request, f"{package.public_id}: delivered.")
+
+    @admin.action(description="Print packing slips (one PDF)")
+    def print_packing_slips(self, request, queryset):
+        # `queryset` is the user's accounts' packages already
+        order_ids = set(queryset.values_list("order_id", flat=True))
+        return packing_slips_response(order_ids, Order.objects.all())
+
     @admin.action(description="Print labels (one PDF)")
     def print_labels(self, request, queryset):
         contents, skipped = [], []
@@ -237,3 +538,12 @@ class PackageAdmin(AccountScopedAdmin):
         response = HttpResponse(labels.render_pdf(contents), content_type="application/pdf")
         response["Content-Disposition"] = 'attachment; filename="labels.pdf"'
         return response
+
+
+def packing_slips_response(order_ids, orders) -> HttpResponse:
+    """One PDF with the packing slip of each order (its packages and lines)."""
+    chosen = orders.filter(pk__in=list(order_ids)).prefetch_related("packages__warehouse")
+    slips = [(order, list(order.packages.all())) for order in chosen.order_by("pk")]
+    response = HttpResponse(labels.render_packing_slips(slips), content_type="application/pdf")
+    response["Content-Disposition"] = 'inline; filename="packing-slips.pdf"'
+    return response

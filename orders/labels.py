@@ -223,8 +223,21 @@ def render_png(content: LabelContent) -> bytes:
 # --- packing slip --------------------------------------------------------------------------------
 def render_packing_slip(order, packages: list[Package]) -> bytes:
     """A letter-size PDF: the order, then each package with its lines."""
+    return render_packing_slips([(order, packages)])
+
+
+def render_packing_slips(slips) -> bytes:
+    """One PDF, a page (or more) per (order, packages) in `slips`."""
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=letter, pageCompression=0)
+    for order, packages in slips:
+        _draw_packing_slip(pdf, order, packages)
+        pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
+def _draw_packing_slip(pdf: canvas.Canvas, order, packages: list[Package]) -> None:
     height = letter[1]
     y = height - inch
     pdf.setFont("Helvetica-Bold", 16)
@@ -255,9 +268,6 @@ def render_packing_slip(order, packages: list[Package]) -> bytes:
                 y = height - inch
             name = pl.order_line.product.name
             pdf.drawString(inch + 12, y, f"{pl.quantity} x {pl.order_line.sku}  {name}")
-    pdf.showPage()
-    pdf.save()
-    return buffer.getvalue()
 
 
 # --- documents for the API ---------------------------------------------------------------------

@@ -102,13 +102,16 @@ def test_old_roles_become_operator_and_manager():
     }
 
 
+OPERATE = {"allocate_selected", "hold_selected", "release_selected"}
+
+
 # --- orders -------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "role, allowed",
     [
-        ("viewer", set()),
-        ("operator", {"allocate_selected", "hold_selected", "release_selected"}),
-        ("manager", {"allocate_selected", "hold_selected", "release_selected", "cancel_selected"}),
+        ("viewer", {"print_packing_slips"}),
+        ("operator", {"print_packing_slips", "print_pick_list", *OPERATE}),
+        ("manager", {"print_packing_slips", "print_pick_list", *OPERATE, "cancel_selected"}),
     ],
 )
 def test_order_actions_offered_per_role(client, api, stock, manual, role, allowed):
@@ -120,7 +123,7 @@ def test_order_actions_offered_per_role(client, api, stock, manual, role, allowe
     offered = {value for value, _ in form.fields["action"].choices} - {""} if form else set()
     assert offered == allowed
     # a forged POST of an action the role lacks changes nothing
-    for action in {"allocate_selected", "cancel_selected"} - allowed:
+    for action in {"allocate_selected", "cancel_selected"} - set(allowed):
         act(client, action, [order])
         order.refresh_from_db()
         assert order.status == "pending"
