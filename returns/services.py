@@ -21,6 +21,7 @@ from returns.models import Return, ReturnLine, ReturnReceipt
 from returns.representation import return_data
 from vectis.db_retry import atomic_with_retry
 from vectis.errors import Conflict, ValidationFailed
+from vectis.serializers import format_money
 from warehouses import services as warehouses
 from warehouses.models import Location, Warehouse
 from webhooks import services as webhooks
@@ -73,6 +74,13 @@ def _line_for(order_lines: list[OrderLine], item: dict, where: str) -> OrderLine
 
 # --- request -------------------------------------------------------------------------------------
 @atomic_with_retry
+def refund_record(data: dict | None) -> dict | None:
+    """A refund as a return stores it (amount as a money string), from validated input."""
+    if not data:
+        return None
+    return {**data, "amount": format_money(data["amount"])}
+
+
 def return_create(
     *, order: Order, lines: list[dict], notes: str = "", rma_number: str = "", actor: str = ""
 ) -> Return:

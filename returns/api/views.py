@@ -21,7 +21,6 @@ from vectis.serializers import (
     CurrencyField,
     IntegerField,
     MoneyField,
-    format_money,
     represent,
 )
 from warehouses.models import Location, Warehouse
@@ -113,12 +112,6 @@ class ReceiveSerializer(StrictSerializer):
     items = ReceiveItemSerializer(many=True, allow_empty=False, max_length=500)
 
 
-def _refund(data: dict | None) -> dict | None:
-    if not data:
-        return None
-    return {**data, "amount": format_money(data["amount"])}
-
-
 @extend_schema_view(
     list=extend_schema(summary="List returns", tags=TAGS),
     retrieve=extend_schema(summary="Get a return", tags=TAGS),
@@ -191,7 +184,7 @@ class ReturnViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VectisGene
         services.return_authorize(
             ret=ret,
             warehouse=warehouse,
-            refund=_refund(data.get("refund")),
+            refund=services.refund_record(data.get("refund")),
             label=data["label"],
             actor=self.actor,
         )
@@ -259,7 +252,9 @@ class ReturnViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VectisGene
     def close(self, request, id=None):
         ret = self.get_object()
         data = validated(CloseSerializer, request.data or {})
-        services.return_close(ret=ret, refund=_refund(data.get("refund")), actor=self.actor)
+        services.return_close(
+            ret=ret, refund=services.refund_record(data.get("refund")), actor=self.actor
+        )
         return self._respond(ret.pk)
 
     @extend_schema(

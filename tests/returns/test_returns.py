@@ -311,9 +311,10 @@ def test_admin_receiving_screen(client, api, shipped):
         "form-TOTAL_FORMS": 1,
         "form-INITIAL_FORMS": 1,
         "form-0-line_id": line_pk,
-        "form-0-quantity_received": 2,
         "form-0-condition": "new",
-        "form-0-disposition": "restock",
+        "form-0-restock": 2,  # the screen splits units by disposition (restock/quarantine/scrap)
+        "form-0-quarantine": 0,
+        "form-0-scrap": 0,
     }
     response = client.post(f"/admin/returns/return/{pk}/receive/", form)
     assert response.status_code == 302
