@@ -1,7 +1,17 @@
-from django.contrib import admin
+from datetime import timedelta
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
 
 from vectis.accounts.admin_scoping import AccountScopedAdmin
+from vectis.errors import DomainError
+from webhooks import services
 from webhooks.models import Delivery, DeliveryAttempt, Event, WebhookEndpoint
 
 
@@ -54,6 +64,47 @@ class WebhookEndpointAdmin(AccountScopedAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # deleted through the API; deactivate here
 
+    change_form_template = "admin/webhooks/webhookendpoint/change_form.html"
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.redeliver_view)
+        own = [path("<int:pk>/redeliver/", view, name="webhooks_endpoint_redeliver")]
+        return own + super().get_urls()
+
+    def redeliver_view(self, request, pk):
+        """Send again everything the endpoint missed since a time (endpoint_recover)."""
+        endpoint = get_object_or_404(self.get_queryset(request), pk=pk)
+        if not self.allowed(request, "webhooks.redeliver_delivery", endpoint):
+            raise PermissionDenied
+        initial = {"since": timezone.now() - timedelta(hours=24)}
+        form = RedeliverForm(request.POST or None, initial=initial)
+        if request.method == "POST" and form.is_valid():
+            try:
+                count = services.endpoint_recover(
+                    endpoint=endpoint, since=form.cleaned_data["since"]
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(
+                    request, f"{endpoint.public_id}: {count} delivery(ies) queued to send again."
+                )
+                return redirect(reverse("admin:webhooks_webhookendpoint_change", args=[pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"Redeliver to {endpoint.url}",
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/inventory/stock_form.html", context)
+
+
+class RedeliverForm(forms.Form):
+    since = forms.DateTimeField(
+        help_text="Failed, waiting and never-created deliveries of events since then "
+        "(YYYY-MM-DD HH:MM, server time)."
+    )
+
 
 class DeliveryAttemptInline(admin.TabularInline):
     model = DeliveryAttempt
@@ -73,6 +124,21 @@ class DeliveryAdmin(AccountScopedAdmin):
     search_fields = ("public_id", "event__public_id", "endpoint__public_id")
     list_select_related = ("endpoint",)
     inlines = [DeliveryAttemptInline]
+    actions = ["redeliver_selected"]
+
+    def has_redeliver_permission(self, request) -> bool:
+        return self.allowed(request, "webhooks.redeliver_delivery")
+
+    @admin.action(description="Redeliver selected deliveries now", permissions=["redeliver"])
+    def redeliver_selected(self, request, queryset):
+        chosen = self.each_allowed(request, queryset.order_by("pk"), "webhooks.redeliver_delivery")
+        for delivery in chosen:
+            try:
+                services.delivery_redeliver(delivery=delivery)
+            except DomainError as exc:
+                self.message_user(request, f"{delivery.public_id}: {exc.message}", messages.ERROR)
+            else:
+                self.message_user(request, f"{delivery.public_id}: queued to send again.")
 
     def has_change_permission(self, request, obj=None):
         return False
