@@ -9,17 +9,24 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from orders import labels, picking, services
 from orders.models import Order, OrderEvent, OrderLine, Package, PackageLine, TrackingEvent
 from vectis.accounts.admin_scoping import AccountScopedAdmin, actor
 from vectis.errors import DomainError
+from vectis.serializers import format_money
 
 
 class ReadOnlyInline(admin.TabularInline):
     extra = 0
     can_delete = False
+    related = ()  # select_related for the rows, so a page costs the same for 1 or 30 lines
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        return queryset.select_related(*self.related) if self.related else queryset
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -30,11 +37,12 @@ class ReadOnlyInline(admin.TabularInline):
 
 class OrderLineInline(ReadOnlyInline):
     model = OrderLine
+    related = ("product", "order")
     fields = (
         "sku",
         "product",
         "quantity",
-        "price",
+        "unit_price",
         "quantity_allocated",
         "quantity_shipped",
         "quantity_cancelled",
@@ -42,9 +50,19 @@ class OrderLineInline(ReadOnlyInline):
     )
     readonly_fields = fields
 
+    @admin.display(description="price")
+    def unit_price(self, obj):
+        return money(obj.price, obj.order.currency)
+
+
+def money(value, currency: str) -> str:
+    """32.0000 USD → "32.00 USD"; nothing for no value."""
+    return "—" if value is None else f"{format_money(value)} {currency}"
+
 
 class PackageInline(ReadOnlyInline):
     model = Package
+    related = ("warehouse",)
     fields = ("public_id", "warehouse", "status", "carrier", "tracking_number", "shipped_at")
     readonly_fields = fields
 
@@ -63,7 +81,7 @@ class OrderAdmin(AccountScopedAdmin):
         "external_id",
         "status",
         "customer_name",
-        "total",
+        "total_amount",
         "priority",
         "created_at",
     )
@@ -89,9 +107,12 @@ class OrderAdmin(AccountScopedAdmin):
         "hold_reason",
         "priority",
         "currency",
-        "subtotal",
-        "total",
-        "ship_to",
+        "subtotal_amount",
+        "shipping_amount",
+        "tax_amount",
+        "discount_amount",
+        "total_amount",
+        "ship_to_address",
         "shipping_method",
         "notes",
         "tags",
@@ -109,6 +130,33 @@ class OrderAdmin(AccountScopedAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False  # every change goes through an action (and the services)
+
+    @admin.display(description="total", ordering="total")
+    def total_amount(self, obj):
+        return money(obj.total, obj.currency)
+
+    @admin.display(description="subtotal")
+    def subtotal_amount(self, obj):
+        return money(obj.subtotal, obj.currency)
+
+    @admin.display(description="shipping")
+    def shipping_amount(self, obj):
+        return money(obj.shipping, obj.currency)
+
+    @admin.display(description="tax")
+    def tax_amount(self, obj):
+        return money(obj.tax, obj.currency)
+
+    @admin.display(description="discount")
+    def discount_amount(self, obj):
+        return money(obj.discount, obj.currency)
+
+    @admin.display(description="ship to")
+    def ship_to_address(self, obj):
+        address = obj.ship_to or {}
+        contact = [address[k] for k in ("phone", "email") if address.get(k)]
+        lines = labels.address_lines(address) + contact
+        return format_html_join(mark_safe("<br>"), "{}", ((line,) for line in lines))
 
     def get_urls(self):
         view = self.admin_site.admin_view
@@ -230,6 +278,7 @@ def allocation_outcome(result) -> tuple[str, int]:
 
 class PackageLineInline(ReadOnlyInline):
     model = PackageLine
+    related = ("order_line",)
     fields = ("order_line", "quantity")
     readonly_fields = fields
 

@@ -32,7 +32,8 @@ class LabelContent:
     lines: list[str]
 
 
-def _address(address: dict) -> list[str]:
+def address_lines(address: dict) -> list[str]:
+    """An address as printed: name, company, street lines, city/state/postcode, country."""
     city = ", ".join(p for p in (address.get("city"), address.get("state")) if p)
     return [
         line
@@ -50,13 +51,13 @@ def _address(address: dict) -> list[str]:
 
 def content_for(package: Package, label: Label) -> LabelContent:
     order, warehouse = package.order, package.warehouse
-    ship_from = _address({"name": warehouse.name, **warehouse.address})
+    ship_from = address_lines({"name": warehouse.name, **warehouse.address})
     weight = f"{package.weight.normalize():f} {package.weight_unit}" if package.weight else "—"
     return LabelContent(
         package_id=package.public_id,
         order_ref=f"{order.channel} {order.external_id}",
         ship_from=ship_from,
-        ship_to=_address(order.ship_to),
+        ship_to=address_lines(order.ship_to),
         service=" ".join(p for p in (label.carrier.upper(), label.service) if p),
         weight=weight,
         tracking_number=label.tracking_number,
@@ -245,7 +246,7 @@ def _draw_packing_slip(pdf: canvas.Canvas, order, packages: list[Package]) -> No
     pdf.setFont("Helvetica", 10)
     y -= 20
     pdf.drawString(inch, y, f"Order {order.public_id}")
-    for line in _address(order.ship_to):
+    for line in address_lines(order.ship_to):
         y -= 14
         pdf.drawString(inch, y, line)
     for package in packages:
@@ -317,8 +318,8 @@ def return_label_content(ret) -> LabelContent:
     return LabelContent(
         package_id=ret.rma_number,
         order_ref=f"{ret.order.channel} {ret.order.external_id}",
-        ship_from=_address(ret.order.ship_to),
-        ship_to=_address({"name": f"{warehouse.name} - Returns", **warehouse.address}),
+        ship_from=address_lines(ret.order.ship_to),
+        ship_to=address_lines({"name": f"{warehouse.name} - Returns", **warehouse.address}),
         service=f"{ret.label_carrier.upper()} RETURN",
         weight="—",
         tracking_number=ret.label_tracking_number,
