@@ -207,9 +207,8 @@ class StockLevelAdmin(ReadOnlyAdmin):
 @admin.register(StockMovement)
 class StockMovementAdmin(ReadOnlyAdmin):
     list_display = (
-        "public_id",
         "created_at",
-        "product",
+        "sku",
         "location",
         "quantity",
         "on_hand_after",
@@ -217,12 +216,18 @@ class StockMovementAdmin(ReadOnlyAdmin):
         "reference",
         "actor",
     )
+    list_display_links = ("created_at",)
     list_filter = (
         "reason",
         ("warehouse", admin.RelatedOnlyFieldListFilter),
         ("account", admin.RelatedOnlyFieldListFilter),
     )
     search_fields = ("public_id", "product__sku", "reference", "note")
+
+    @admin.display(description="SKU", ordering="product__sku")
+    def sku(self, obj):
+        return obj.product.sku
+
     list_select_related = ("product", "location__warehouse")
     date_hierarchy = "created_at"
 

@@ -19,11 +19,29 @@ def pytest_collection_modifyitems(config, items):
         raise pytest.UsageError(
             "CI must run against PostgreSQL and Redis: set DATABASE_URL and REDIS_URL."
         )
+    chromium = _chromium()
+    wants_browser = any("browser" in item.keywords for item in items)
+    if IN_CI and wants_browser and chromium is not True:
+        raise pytest.UsageError(f"CI must run the browser tests: {chromium}")
     for item in items:
+        if "browser" in item.keywords and chromium is not True:
+            item.add_marker(pytest.mark.skip(reason=chromium))
         if "postgres" in item.keywords and not on_postgres:
             item.add_marker(pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)"))
         if "redis" in item.keywords and not has_redis:
             item.add_marker(pytest.mark.skip(reason="needs Redis (set REDIS_URL)"))
+
+
+def _chromium():
+    """True when the browser tests can run, else why not."""
+    path = os.environ.get("VECTIS_CHROMIUM", "/usr/bin/chromium")
+    if not os.access(path, os.X_OK):
+        return f"needs Chromium at {path} (apt-get install chromium)"
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        return "needs Playwright for Python (make install-dev)"
+    return True
 
 
 @pytest.fixture(autouse=True)

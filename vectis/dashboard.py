@@ -116,12 +116,12 @@ def shift_dashboard(account_ids: list[int] | None, *, now: datetime | None = Non
                     wh,
                     [
                         Figure(
-                            "packages to pick, pack and ship",
+                            "to pick, pack, ship",
                             to_ship.get(wh.pk, 0),
                             _url("orders_package", status__exact=Package.PENDING, **where),
                         ),
                         Figure(
-                            "packages shipped today",
+                            "shipped today",
                             shipped_today.get(wh.pk, 0),
                             _url(
                                 "orders_package",

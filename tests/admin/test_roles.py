@@ -109,7 +109,7 @@ OPERATE = {"allocate_selected", "hold_selected", "release_selected"}
 @pytest.mark.parametrize(
     "role, allowed",
     [
-        ("viewer", {"print_packing_slips"}),
+        ("viewer", set()),
         ("operator", {"print_packing_slips", "print_pick_list", *OPERATE}),
         ("manager", {"print_packing_slips", "print_pick_list", *OPERATE, "cancel_selected"}),
     ],

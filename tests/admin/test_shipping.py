@@ -195,7 +195,7 @@ def test_tracking_entry(client, account, shop):
 
 
 def test_packing_slips_in_one_pdf(client, account, shop):
-    login(client, account, "viewer")
+    login(client, account, "operator")
     orders = [shop(f"SHOP-{n}", [("TEE", 1)]) for n in (1, 2)]
     response = client.post(
         "/admin/orders/order/",
@@ -220,8 +220,7 @@ def test_a_viewer_cannot_pick_pack_or_ship(client, account, shop):
     package.refresh_from_db()
     assert package.status == Package.PENDING
     listing = client.get("/admin/orders/package/")
-    offered = {v for v, _ in listing.context["action_form"].fields["action"].choices}
-    assert offered == {"", "print_labels", "print_packing_slips"}
+    assert listing.context["action_form"] is None  # no action offered
 
 
 def test_another_accounts_package_is_not_found(client, account, other_account, shop):

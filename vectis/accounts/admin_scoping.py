@@ -3,6 +3,7 @@ role allows (vectis/accounts/roles.py)."""
 
 from django.contrib import admin, messages
 from django.contrib.auth import get_permission_codename
+from django.http import Http404
 
 from vectis.accounts import roles
 from vectis.accounts.models import Account
@@ -28,6 +29,13 @@ class AccountScopedAdmin(admin.ModelAdmin):
         if ids is None:
             return queryset
         return queryset.filter(**{f"{self.account_field}_id__in": ids})
+
+    def get_object(self, request, object_id, from_field=None):
+        """Another account's object (or none) is a 404, as in the API, not a redirect."""
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404("No such object in your accounts.")
+        return obj
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "account":
