@@ -3,7 +3,9 @@ that call the same services as the API."""
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -21,6 +23,7 @@ from inventory.models import (
 )
 from vectis.accounts import roles
 from vectis.accounts.admin_scoping import AccountScopedAdmin, actor
+from vectis.admin_export import CsvExportMixin
 from vectis.errors import DomainError
 from warehouses.models import Location
 
@@ -43,10 +46,22 @@ def _scoped(queryset, user):
 
 
 class _StockForm(forms.Form):
-    product = forms.ModelChoiceField(queryset=Product.objects.none())
+    scan = forms.CharField(
+        required=False,
+        max_length=64,
+        label="Scan",
+        help_text="A SKU or barcode; fills in the product.",
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off"}),
+    )
+    product = forms.ModelChoiceField(queryset=Product.objects.none(), required=False)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        # Typing finds the product among thousands (the products list's search, tenant-scoped);
+        # the widget first, so that setting the queryset gives it the choices.
+        self.fields["product"].widget = AutocompleteSelect(
+            StockLevel._meta.get_field("product"), admin.site
+        )
         self.fields["product"].queryset = _scoped(
             Product.objects.filter(type=Product.TYPE_SIMPLE).order_by("sku"), user
         )
@@ -57,10 +72,39 @@ class _StockForm(forms.Form):
             if name.endswith("location"):
                 field.queryset = locations
 
+    def clean(self):
+        data = super().clean()
+        code = (data.get("scan") or "").strip()
+        if code and not data.get("product"):
+            products = self.fields["product"].queryset
+            found = list(products.filter(Q(sku__iexact=code) | Q(barcode=code))[:2])
+            if len(found) != 1:
+                self.add_error("scan", f"No product (or more than one) has SKU or barcode {code}.")
+            else:
+                data["product"] = found[0]
+        if not data.get("product") and not self.has_error("scan"):
+            self.add_error("product", "Choose a product, or scan it.")
+        return data
+
+    def product_found(self):
+        """The product named by the scan or chosen, when that much of the form is valid."""
+        return getattr(self, "cleaned_data", {}).get("product")
+
     def _same_account(self, *names) -> None:
         rows = [self.cleaned_data.get(n) for n in ("product", *names)]
         if all(rows) and len({row.account_id for row in rows}) != 1:
             raise forms.ValidationError("The product and the locations belong to one account.")
+
+
+def _levels(product) -> list[StockLevel]:
+    """Where the product is and how much: on hand, reserved, available per bin."""
+    if product is None:
+        return []
+    return list(
+        StockLevel.objects.filter(product=product)
+        .select_related("location__warehouse")
+        .order_by("location__warehouse__code", "location__code")
+    )
 
 
 class AdjustForm(_StockForm):
@@ -107,7 +151,15 @@ class TransferForm(_StockForm):
 
 
 @admin.register(StockLevel)
-class StockLevelAdmin(ReadOnlyAdmin):
+class StockLevelAdmin(CsvExportMixin, ReadOnlyAdmin):
+    export_columns = [
+        ("sku", "product__sku"),
+        ("warehouse", "warehouse__code"),
+        ("location", "location__code"),
+        ("on_hand", "on_hand"),
+        ("reserved", "reserved"),
+        ("updated_at", "updated_at"),
+    ]
     list_display = ("product", "warehouse", "location", "on_hand", "reserved", "available")
     list_filter = (
         ("warehouse", admin.RelatedOnlyFieldListFilter),
@@ -139,9 +191,28 @@ class StockLevelAdmin(ReadOnlyAdmin):
         ]
         return own + super().get_urls()
 
+    def _looked_up(self, request, form_class, title):
+        """The "Look up" button: find the product by scan or choice and show its stock, before
+        anything is moved."""
+        probe = form_class(request.POST, user=request.user)
+        probe.is_valid()
+        product = probe.product_found()
+        if product is None:
+            messages.error(
+                request, " ".join(probe.errors.get("scan", [])) or "Scan or choose a product."
+            )
+        initial = {
+            k: v for k, v in request.POST.items() if k not in ("scan", "csrfmiddlewaretoken")
+        }
+        initial["product"] = product.pk if product else None
+        form = form_class(initial=initial, user=request.user)
+        return self._form_page(request, form, title, product=product)
+
     def adjust_view(self, request):
         if not self.has_move_permission(request):
             raise PermissionDenied
+        if request.method == "POST" and request.POST.get("step") == "lookup":
+            return self._looked_up(request, AdjustForm, "Adjust stock")
         form = AdjustForm(request.POST or None, user=request.user)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
@@ -171,6 +242,8 @@ class StockLevelAdmin(ReadOnlyAdmin):
     def transfer_view(self, request):
         if not self.has_move_permission(request):
             raise PermissionDenied
+        if request.method == "POST" and request.POST.get("step") == "lookup":
+            return self._looked_up(request, TransferForm, "Transfer stock")
         form = TransferForm(request.POST or None, user=request.user)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
@@ -194,18 +267,37 @@ class StockLevelAdmin(ReadOnlyAdmin):
                 return redirect(reverse("admin:inventory_stocklevel_changelist"))
         return self._form_page(request, form, "Transfer stock")
 
-    def _form_page(self, request, form, title):
+    def _form_page(self, request, form, title, product=None):
+        product = product or form.product_found()
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "title": title,
             "form": form,
+            "lookup": True,
+            "product": product,
+            "levels": _levels(product),
+            "media": self.media + form.media,
         }
         return TemplateResponse(request, "admin/inventory/stock_form.html", context)
 
 
 @admin.register(StockMovement)
-class StockMovementAdmin(ReadOnlyAdmin):
+class StockMovementAdmin(CsvExportMixin, ReadOnlyAdmin):
+    change_list_template = "admin/export_change_list.html"
+    export_columns = [
+        ("id", "public_id"),
+        ("created_at", "created_at"),
+        ("sku", "product__sku"),
+        ("warehouse", "location__warehouse__code"),
+        ("location", "location__code"),
+        ("quantity", "quantity"),
+        ("on_hand_after", "on_hand_after"),
+        ("reason", "reason"),
+        ("reference", "reference"),
+        ("note", "note"),
+        ("actor", "actor"),
+    ]
     list_display = (
         "created_at",
         "sku",
@@ -220,6 +312,7 @@ class StockMovementAdmin(ReadOnlyAdmin):
     list_filter = (
         "reason",
         ("warehouse", admin.RelatedOnlyFieldListFilter),
+        ("location", admin.RelatedOnlyFieldListFilter),
         ("account", admin.RelatedOnlyFieldListFilter),
     )
     search_fields = ("public_id", "product__sku", "reference", "note")

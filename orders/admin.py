@@ -15,6 +15,7 @@ from django.utils.safestring import mark_safe
 from orders import labels, picking, services
 from orders.models import Order, OrderEvent, OrderLine, Package, PackageLine, TrackingEvent
 from vectis.accounts.admin_scoping import AccountScopedAdmin, actor
+from vectis.admin_export import CsvExportMixin
 from vectis.errors import DomainError
 from vectis.serializers import format_money
 
@@ -74,7 +75,22 @@ class OrderEventInline(ReadOnlyInline):
 
 
 @admin.register(Order)
-class OrderAdmin(AccountScopedAdmin):
+class OrderAdmin(CsvExportMixin, AccountScopedAdmin):
+    change_list_template = "admin/export_change_list.html"
+    export_columns = [
+        ("id", "public_id"),
+        ("channel", "channel"),
+        ("external_id", "external_id"),
+        ("status", "status"),
+        ("customer_name", "customer_name"),
+        ("customer_email", "customer_email"),
+        ("currency", "currency"),
+        ("subtotal", "subtotal"),
+        ("total", "total"),
+        ("priority", "priority"),
+        ("created_at", "created_at"),
+        ("updated_at", "updated_at"),
+    ]
     list_display = (
         "public_id",
         "channel",

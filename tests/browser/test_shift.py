@@ -17,8 +17,7 @@ from django.contrib.auth.models import User
 from django.utils.text import capfirst
 from pypdf import PdfReader
 
-from catalog.models import Product
-from inventory.models import StockMovement
+from inventory.models import StockLevel, StockMovement
 from orders.models import Order, Package
 from returns.models import Return
 from tests.helpers import Api
@@ -221,9 +220,14 @@ def test_an_operators_shift(browser, live_server, floor, account):
 
         # adjust stock with a reason; the movement shows in the ledger
         shift.go("/admin/inventory/stocklevel/adjust/")
-        tee = Product.objects.get(account=account, sku="TEE-BLK-M")
+        page.fill("#id_scan", "0012345678905")  # the barcode: "Look up stock" shows its bins
+        shift.click("#lookup")
         bin_b02 = Location.objects.get(warehouse__account=account, code="B-02")
-        page.select_option("#id_product", value=str(tee.pk))
+        level = StockLevel.objects.get(location=bin_b02)
+        current = page.locator("#current-stock tbody tr").all_inner_texts()
+        expected = ["MAIN/B-02", str(level.on_hand), str(level.reserved), str(level.available)]
+        assert [c.split("\t") for c in current] == [expected]
+        assert level.on_hand == 20 - 2 - 2  # received, less the two shipped orders
         page.select_option("#id_location", value=str(bin_b02.pk))
         page.fill("#id_quantity", "-1")
         page.select_option("#id_reason", "damaged")

@@ -1,6 +1,7 @@
 import pytest
 from django.contrib.auth.models import User
 
+from catalog.models import Product
 from inventory.models import Reservation, StockLevel, StockMovement
 from inventory.services import ReserveLine, reserve
 from vectis.accounts.models import Membership
@@ -12,13 +13,23 @@ def root(client, db):
     return client
 
 
+def autocomplete(client, term) -> list[dict]:
+    """What the adjust form's product field offers for `term`."""
+    params = {"app_label": "inventory", "model_name": "stocklevel", "field_name": "product"}
+    response = client.get("/admin/autocomplete/", {**params, "term": term})
+    assert response.status_code == 200
+    return response.json()["results"]
+
+
 def test_admin_adjust_form_calls_the_service(root, stock):
     wh = stock.warehouse()
     widget = stock.product("WIDGET")
     location = stock.default(wh)
     page = root.get("/admin/inventory/stocklevel/adjust/")
     assert page.status_code == 200
-    assert "WIDGET" in page.content.decode()
+    # the product is picked by typing (the autocomplete), no longer from a list of every SKU
+    assert "admin-autocomplete" in page.content.decode()
+    assert [r["text"] for r in autocomplete(root, "WID")] == [str(widget)]
     response = root.post(
         "/admin/inventory/stocklevel/adjust/",
         {"product": widget.pk, "location": location.pk, "quantity": 5, "reason": "received"},
@@ -95,7 +106,10 @@ def test_staff_see_only_their_accounts_and_need_permission_to_move_stock(
     membership.role = "operator"  # moving stock is an operator's work
     membership.save()
     form = client.get("/admin/inventory/stocklevel/adjust/").content.decode()
-    assert "MINE-1" in form and "THEIRS-1" not in form
+    assert "admin-autocomplete" in form
+    assert [r["text"] for r in autocomplete(client, "1")] == [
+        str(Product.objects.get(sku="MINE-1"))
+    ]
 
 
 def test_admin_release_action(root, stock):
