@@ -5,7 +5,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import F, OuterRef, Q, Subquery, Sum
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -371,10 +371,46 @@ class LowStockRuleForm(forms.ModelForm):
 @admin.register(LowStockRule)
 class LowStockRuleAdmin(AccountScopedAdmin):
     form = LowStockRuleForm
-    list_display = ("product", "warehouse", "threshold", "is_low", "low_since")
+    list_display = (
+        "product",
+        "warehouse",
+        "on_hand",
+        "available",
+        "threshold",
+        "effective_threshold",
+        "is_low",
+        "low_since",
+    )
     list_filter = ("is_low", ("warehouse", admin.RelatedOnlyFieldListFilter))
     search_fields = ("product__sku",)
     readonly_fields = ("product", "warehouse", "is_low", "low_since")
+    list_select_related = ("product", "warehouse")
+
+    def get_queryset(self, request):
+        """With the stock of each (product, warehouse), in the list's one query."""
+        levels = StockLevel.objects.filter(
+            product_id=OuterRef("product_id"), warehouse_id=OuterRef("warehouse_id")
+        ).values("product_id")
+        on_hand = levels.annotate(n=Sum("on_hand")).values("n")
+        available = levels.annotate(n=Sum(F("on_hand") - F("reserved"))).values("n")
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(on_hand_sum=Subquery(on_hand), available_sum=Subquery(available))
+        )
+
+    @admin.display(description="on hand", ordering="on_hand_sum")
+    def on_hand(self, obj):
+        return obj.on_hand_sum or 0
+
+    @admin.display(description="available", ordering="available_sum")
+    def available(self, obj):
+        return obj.available_sum or 0
+
+    @admin.display(description="threshold in force")
+    def effective_threshold(self, obj):
+        value = obj.threshold if obj.threshold is not None else obj.product.low_stock_threshold
+        return "—" if value is None else value
 
     def has_add_permission(self, request):
         return False  # rules are created per product and warehouse by the API or on demand

@@ -74,6 +74,30 @@ class OrderEventInline(ReadOnlyInline):
     readonly_fields = fields
 
 
+class CancelForm(forms.Form):
+    """A reason, and per line the units to cancel; all lines empty cancels the whole order."""
+
+    reason = forms.CharField(max_length=500, initial="cancelled in the admin")
+
+    def __init__(self, *args, lines, **kwargs):
+        super().__init__(*args, **kwargs)
+        for line in lines:
+            open_units = line.quantity - line.quantity_shipped - line.quantity_cancelled
+            self.fields[f"line_{line.pk}"] = forms.IntegerField(
+                label=f"{line.sku} (of {open_units} open)",
+                min_value=0,
+                max_value=max(open_units, 0),
+                required=False,
+            )
+
+    def items(self, lines) -> list[dict]:
+        return [
+            {"line_id": line.public_id, "sku": line.sku, "quantity": n}
+            for line in lines
+            if (n := self.cleaned_data.get(f"line_{line.pk}"))
+        ]
+
+
 @admin.register(Order)
 class OrderAdmin(CsvExportMixin, AccountScopedAdmin):
     change_list_template = "admin/export_change_list.html"
@@ -177,12 +201,50 @@ class OrderAdmin(CsvExportMixin, AccountScopedAdmin):
     def get_urls(self):
         view = self.admin_site.admin_view
         own = [
-            path("<int:pk>/pick-list/", view(self.pick_list_view), name="orders_order_pick_list")
+            path("<int:pk>/pick-list/", view(self.pick_list_view), name="orders_order_pick_list"),
+            path("<int:pk>/cancel/", view(self.cancel_view), name="orders_order_cancel"),
         ]
         return own + super().get_urls()
 
     def has_ship_permission(self, request) -> bool:
         return self.allowed(request, "orders.ship_package")
+
+    def cancel_view(self, request, pk):
+        """Cancel the whole order or some units of its lines, with a reason."""
+        order = get_object_or_404(self.get_queryset(request), pk=pk)
+        if not self.allowed(request, "orders.cancel_order", order):
+            raise PermissionDenied
+        lines = list(order.lines.order_by("position"))
+        form = CancelForm(request.POST or None, lines=lines)
+        if request.method == "POST" and form.is_valid():
+            items = form.items(lines)
+            try:
+                services.order_cancel(
+                    order=order,
+                    reason=form.cleaned_data["reason"],
+                    items=items or None,
+                    actor=actor(request),
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                order.refresh_from_db()
+                what = (
+                    ", ".join(f"{i['quantity']} x {i['sku']}" for i in items)
+                    if items
+                    else "the whole order"
+                )
+                messages.success(
+                    request, f"{order.public_id}: cancelled {what}; now {order.status}."
+                )
+                return redirect(reverse("admin:orders_order_change", args=[order.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"Cancel {order.channel}:{order.external_id}",
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/inventory/stock_form.html", context)
 
     def pick_list_view(self, request, pk):
         """One order's pick list: PDF, or the screen with ?screen=1."""

@@ -85,3 +85,23 @@ def test_order_and_package_pages_cost_the_same_for_1_and_30_lines(operator, acco
     assert count(operator, urls[0]) == count(operator, urls[1])
     urls = [f"/admin/orders/order/{o.pk}/pick-list/?screen=1" for o in (small, big)]
     assert count(operator, urls[0]) == count(operator, urls[1])
+
+
+def test_low_stock_list_shows_quantities_in_constant_queries(operator, account, stock):
+    from inventory import services as inventory
+
+    main = stock.warehouse("LOW")
+    for n in range(5):
+        product = stock.product(f"LOW-{n}", low_stock_threshold=10)
+        stock.receive(product, main, n + 1)
+        inventory.evaluate_low_stock(product_id=product.pk, warehouse_id=main.pk)
+    url = "/admin/inventory/lowstockrule/?is_low__exact=1"
+    response = operator.get(url)
+    shown = {(str(r.product.sku), r.available_sum) for r in response.context["cl"].result_list}
+    assert shown == {(f"LOW-{n}", n + 1) for n in range(5)}
+    few = count(operator, url)
+    for n in range(5, 30):
+        product = stock.product(f"LOW-{n}", low_stock_threshold=100)
+        stock.receive(product, main, 1)
+        inventory.evaluate_low_stock(product_id=product.pk, warehouse_id=main.pk)
+    assert count(operator, url) == few

@@ -336,3 +336,24 @@ def test_the_delivery_log_cannot_be_deleted(client, account):
     act(client, "delete_selected", [delivery], url="/admin/webhooks/delivery/")
     assert Delivery.objects.filter(pk=delivery.pk).exists()
     assert client.get(f"/admin/webhooks/delivery/{delivery.pk}/delete/").status_code == 403
+
+
+def test_a_manager_cancels_some_units_of_a_line(client, api, stock, manual):
+    staff(client, "boss", {manual: "manager"})
+    order = order_of(api, stock, quantity=3)
+    line = order.lines.get()
+    url = f"/admin/orders/order/{order.pk}/cancel/"
+    too_many = client.post(url, {"reason": "customer asked", f"line_{line.pk}": 4})
+    assert too_many.status_code == 200 and not too_many.context["form"].is_valid()
+    response = client.post(url, {"reason": "customer asked", f"line_{line.pk}": 1}, follow=True)
+    line.refresh_from_db()
+    order.refresh_from_db()
+    assert line.quantity_cancelled == 1 and order.status == "pending"
+    assert messages_of(response) == [f"{order.public_id}: cancelled 1 x WIDGET-BLU; now pending."]
+    assert order.events.order_by("id").last().actor == "user:boss"
+
+
+def test_an_operator_cannot_open_the_cancel_form(client, api, stock, manual):
+    staff(client, "op", {manual: "operator"})
+    order = order_of(api, stock)
+    assert client.get(f"/admin/orders/order/{order.pk}/cancel/").status_code == 403
