@@ -357,3 +357,31 @@ def test_an_operator_cannot_open_the_cancel_form(client, api, stock, manual):
     staff(client, "op", {manual: "operator"})
     order = order_of(api, stock)
     assert client.get(f"/admin/orders/order/{order.pk}/cancel/").status_code == 403
+
+
+ACTIONS = {
+    # list: {role: the actions offered there}
+    "/admin/orders/package/": {
+        "viewer": set(),
+        "operator": {"ship_and_print", "print_labels", "print_packing_slips", "void_selected",
+                     "mark_delivered"},
+    },
+    "/admin/inventory/reservation/": {"viewer": set(), "operator": {"release_selected"}},
+    "/admin/accounts/apiclient/": {"operator": set(), "manager": {"revoke_selected"}},
+    "/admin/webhooks/delivery/": {"operator": set(), "manager": {"redeliver_selected"}},
+    "/admin/inventory/stockmovement/": {"manager": set()},  # the ledger: read only
+    "/admin/webhooks/event/": {"manager": set()},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "url, role, offered",
+    [(url, role, offered) for url, by_role in ACTIONS.items() for role, offered in by_role.items()],
+)
+def test_actions_offered_per_role_in_every_list(client, account, url, role, offered):
+    staff(client, f"u-{role}", {account: role})
+    page = client.get(url)
+    assert page.status_code == 200
+    form = page.context["action_form"]
+    got = {value for value, _ in form.fields["action"].choices} - {""} if form else set()
+    assert got == offered
