@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from orders import labels, picking, services
+from orders import constants, labels, picking, services
 from orders.models import Order, OrderEvent, OrderLine, Package, PackageLine, TrackingEvent
 from vectis.accounts.admin_scoping import AccountScopedAdmin, actor
 from vectis.admin_export import CsvExportMixin
@@ -208,6 +208,16 @@ class OrderAdmin(CsvExportMixin, AccountScopedAdmin):
 
     def has_ship_permission(self, request) -> bool:
         return self.allowed(request, "orders.ship_package")
+
+    def render_change_form(self, request, context, *args, obj=None, **kwargs):
+        if obj is not None:
+            context["can_pick"] = self.allowed(request, "orders.ship_package", obj)
+            context["can_cancel"] = obj.status not in (
+                constants.CANCELLED,
+                constants.SHIPPED,
+                constants.DELIVERED,
+            ) and self.allowed(request, "orders.cancel_order", obj)
+        return super().render_change_form(request, context, *args, obj=obj, **kwargs)
 
     def cancel_view(self, request, pk):
         """Cancel the whole order or some units of its lines, with a reason."""

@@ -286,8 +286,9 @@ def test_a_viewer_is_offered_nothing_and_a_forged_post_changes_nothing(browser, 
         assert page.locator("#result_list").count() == 1
         shift.shot("01-orders")
         shift.go(f"/admin/orders/order/{work.pk}/change/")
-        assert page.locator("a:text-is('Pick list (PDF)')").count() == 1  # a link, but:
-        assert (
+        assert page.locator("a:text-is('Pick list (PDF)')").count() == 0  # not offered,
+        assert page.locator("a:text-is('Cancel…')").count() == 0
+        assert (  # nor served
             shift.context.request.get(
                 f"{live_server.url}/admin/orders/order/{work.pk}/pick-list/"
             ).status
