@@ -73,7 +73,6 @@ def _line_for(order_lines: list[OrderLine], item: dict, where: str) -> OrderLine
 
 
 # --- request -------------------------------------------------------------------------------------
-@atomic_with_retry
 def refund_record(data: dict | None) -> dict | None:
     """A refund as a return stores it (amount as a money string), from validated input."""
     if not data:
@@ -81,6 +80,7 @@ def refund_record(data: dict | None) -> dict | None:
     return {**data, "amount": format_money(data["amount"])}
 
 
+@atomic_with_retry
 def return_create(
     *, order: Order, lines: list[dict], notes: str = "", rma_number: str = "", actor: str = ""
 ) -> Return:

@@ -80,7 +80,9 @@ def floor(db, account, other_account):
             "order_id": done.public_id,
             "lines": [{"sku": "TEE-BLK-M", "quantity": 2, "reason": "defective"}],
         },
-    ).json()
+    )
+    assert ret.status_code == 201, ret.content
+    ret = ret.json()
     assert api.post(f"/v1/returns/{ret['id']}/authorize").status_code == 200
 
     other = Stock(other_account)
