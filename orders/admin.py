@@ -475,6 +475,11 @@ class PackageAdmin(AccountScopedAdmin):
     def has_ship_permission(self, request) -> bool:
         return self.allowed(request, "orders.ship_package")
 
+    def render_change_form(self, request, context, *args, obj=None, **kwargs):
+        if obj is not None:
+            context["can_ship"] = self.allowed(request, "orders.ship_package", obj)
+        return super().render_change_form(request, context, *args, obj=obj, **kwargs)
+
     @admin.display(description="order", ordering="order__external_id")
     def order_ref(self, obj):
         return f"{obj.order.channel}:{obj.order.external_id}"
@@ -489,11 +494,22 @@ class PackageAdmin(AccountScopedAdmin):
             return format_html(
                 '<a href="{}">Pack</a>', reverse("admin:orders_package_pack", args=[obj.pk])
             )
+        return self.label_link(obj)
+
+    @admin.display(description="label")
+    def label_link(self, obj):
         if obj.status in (Package.SHIPPED, Package.IN_TRANSIT, Package.DELIVERED):
             return format_html(
                 '<a href="{}">Label</a>', reverse("admin:orders_package_label", args=[obj.pk])
             )
         return "—"
+
+    def get_list_display(self, request):
+        """Without the role to pack, the column offers labels only."""
+        shown = super().get_list_display(request)
+        if self.has_ship_permission(request):
+            return shown
+        return tuple("label_link" if c == "pack_link" else c for c in shown)
 
     def get_urls(self):
         view = self.admin_site.admin_view

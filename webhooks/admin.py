@@ -66,6 +66,11 @@ class WebhookEndpointAdmin(AccountScopedAdmin):
 
     change_form_template = "admin/webhooks/webhookendpoint/change_form.html"
 
+    def render_change_form(self, request, context, *args, obj=None, **kwargs):
+        if obj is not None:
+            context["can_redeliver"] = self.allowed(request, "webhooks.redeliver_delivery", obj)
+        return super().render_change_form(request, context, *args, obj=obj, **kwargs)
+
     def get_urls(self):
         view = self.admin_site.admin_view(self.redeliver_view)
         own = [path("<int:pk>/redeliver/", view, name="webhooks_endpoint_redeliver")]

@@ -221,6 +221,9 @@ def test_a_viewer_cannot_pick_pack_or_ship(client, account, shop):
     assert package.status == Package.PENDING
     listing = client.get("/admin/orders/package/")
     assert listing.context["action_form"] is None  # no action offered
+    assert ">Pack</a>" not in listing.content.decode()  # nor the packing station
+    detail = client.get(f"/admin/orders/package/{package.pk}/change/").content.decode()
+    assert "Pack and ship" not in detail
 
 
 def test_another_accounts_package_is_not_found(client, account, other_account, shop):
