@@ -63,6 +63,8 @@ def test_an_operator_cannot_redeliver(client, account):
     assert (
         client.get(f"/admin/webhooks/webhookendpoint/{endpoint.pk}/redeliver/").status_code == 403
     )
+    detail = client.get(f"/admin/webhooks/webhookendpoint/{endpoint.pk}/change/")
+    assert detail.status_code == 200 and "Redeliver failed since" not in detail.content.decode()
 
 
 def test_redeliver_everything_missed_since(
