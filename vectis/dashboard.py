@@ -1,7 +1,7 @@
 """The shift dashboard (the admin index): what waits for the floor, per account and warehouse.
 
-A fixed number of grouped queries whatever the data (8), each limited to the accounts the user
-may see. Every figure carries the admin URL of the list it counts.
+A fixed number of grouped queries whatever the data (at most 11), each limited to the accounts
+the user may see. Every figure carries the admin URL of the list it counts.
 """
 
 from dataclasses import dataclass, field
