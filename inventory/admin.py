@@ -5,9 +5,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied
-from django.db.models import F, OuterRef, Q, Subquery, Sum
+from django.db.models import Q
 from django.shortcuts import redirect
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from catalog.models import Product
@@ -21,8 +20,9 @@ from inventory.models import (
     StockLevel,
     StockMovement,
 )
+from inventory.selectors import with_stock_totals
 from vectis.accounts import roles
-from vectis.accounts.admin_scoping import AccountScopedAdmin, actor
+from vectis.accounts.admin_scoping import FORM_PAGE, AccountScopedAdmin, actor
 from vectis.admin_export import CsvExportMixin
 from vectis.errors import DomainError
 from warehouses.models import Location
@@ -269,17 +269,16 @@ class StockLevelAdmin(CsvExportMixin, ReadOnlyAdmin):
 
     def _form_page(self, request, form, title, product=None):
         product = product or form.product_found()
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "title": title,
-            "form": form,
-            "lookup": True,
-            "product": product,
-            "levels": _levels(product),
-            "media": self.media + form.media,
-        }
-        return TemplateResponse(request, "admin/inventory/stock_form.html", context)
+        return self.page(
+            request,
+            FORM_PAGE,
+            title,
+            form=form,
+            lookup=True,
+            product=product,
+            levels=_levels(product),
+            media=self.media + form.media,
+        )
 
 
 @admin.register(StockMovement)
@@ -388,16 +387,7 @@ class LowStockRuleAdmin(AccountScopedAdmin):
 
     def get_queryset(self, request):
         """With the stock of each (product, warehouse), in the list's one query."""
-        levels = StockLevel.objects.filter(
-            product_id=OuterRef("product_id"), warehouse_id=OuterRef("warehouse_id")
-        ).values("product_id")
-        on_hand = levels.annotate(n=Sum("on_hand")).values("n")
-        available = levels.annotate(n=Sum(F("on_hand") - F("reserved"))).values("n")
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(on_hand_sum=Subquery(on_hand), available_sum=Subquery(available))
-        )
+        return with_stock_totals(super().get_queryset(request))
 
     @admin.display(description="on hand", ordering="on_hand_sum")
     def on_hand(self, obj):
@@ -409,7 +399,7 @@ class LowStockRuleAdmin(AccountScopedAdmin):
 
     @admin.display(description="threshold in force")
     def effective_threshold(self, obj):
-        value = obj.threshold if obj.threshold is not None else obj.product.low_stock_threshold
+        value = obj.threshold_in_force
         return "—" if value is None else value
 
     def has_add_permission(self, request):

@@ -182,6 +182,11 @@ class LowStockRule(models.Model):
     def __str__(self) -> str:
         return f"low stock rule {self.product_id}@{self.warehouse_id}"
 
+    @property
+    def threshold_in_force(self) -> int | None:
+        """This warehouse's override, else the product's own threshold (product loaded)."""
+        return self.threshold if self.threshold is not None else self.product.low_stock_threshold
+
 
 class StockFreed(models.Model):
     """A notification that units became available (received, released, expired, returned):

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from django.db import connection, transaction
-from django.db.models import Max, Q, QuerySet, Sum
+from django.db.models import F, Max, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from catalog.models import KitComponent, Product
@@ -324,6 +324,17 @@ def reservations_for_account(account) -> QuerySet[Reservation]:
     return Reservation.objects.filter(account=account).select_related(
         "product", "warehouse", "stock_level__location", "order_line__order"
     )
+
+
+def with_stock_totals(rules: QuerySet[LowStockRule]) -> QuerySet[LowStockRule]:
+    """Low-stock rules with `on_hand_sum` and `available_sum` of their product in their
+    warehouse (None where no bin holds it), computed in the same query."""
+    levels = StockLevel.objects.filter(
+        product_id=OuterRef("product_id"), warehouse_id=OuterRef("warehouse_id")
+    ).values("product_id")
+    on_hand = levels.annotate(n=Sum("on_hand")).values("n")
+    available = levels.annotate(n=Sum(F("on_hand") - F("reserved"))).values("n")
+    return rules.annotate(on_hand_sum=Subquery(on_hand), available_sum=Subquery(available))
 
 
 def thresholds_for_account(account) -> QuerySet[LowStockRule]:

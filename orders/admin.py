@@ -6,7 +6,6 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -14,7 +13,7 @@ from django.utils.safestring import mark_safe
 
 from orders import constants, labels, picking, services
 from orders.models import Order, OrderEvent, OrderLine, Package, PackageLine, TrackingEvent
-from vectis.accounts.admin_scoping import AccountScopedAdmin, actor
+from vectis.accounts.admin_scoping import FORM_PAGE, AccountScopedAdmin, actor
 from vectis.admin_export import CsvExportMixin
 from vectis.errors import DomainError
 from vectis.serializers import format_money
@@ -59,6 +58,16 @@ class OrderLineInline(ReadOnlyInline):
 def money(value, currency: str) -> str:
     """32.0000 USD → "32.00 USD"; nothing for no value."""
     return "—" if value is None else f"{format_money(value)} {currency}"
+
+
+def money_column(field: str, label: str):
+    """An order's money field shown in the order's currency, for list_display and fields."""
+
+    @admin.display(description=label, ordering=field)
+    def column(self, obj):
+        return money(getattr(obj, field), obj.currency)
+
+    return column
 
 
 class PackageInline(ReadOnlyInline):
@@ -171,25 +180,11 @@ class OrderAdmin(CsvExportMixin, AccountScopedAdmin):
     def has_change_permission(self, request, obj=None):
         return False  # every change goes through an action (and the services)
 
-    @admin.display(description="total", ordering="total")
-    def total_amount(self, obj):
-        return money(obj.total, obj.currency)
-
-    @admin.display(description="subtotal")
-    def subtotal_amount(self, obj):
-        return money(obj.subtotal, obj.currency)
-
-    @admin.display(description="shipping")
-    def shipping_amount(self, obj):
-        return money(obj.shipping, obj.currency)
-
-    @admin.display(description="tax")
-    def tax_amount(self, obj):
-        return money(obj.tax, obj.currency)
-
-    @admin.display(description="discount")
-    def discount_amount(self, obj):
-        return money(obj.discount, obj.currency)
+    total_amount = money_column("total", "total")
+    subtotal_amount = money_column("subtotal", "subtotal")
+    shipping_amount = money_column("shipping", "shipping")
+    tax_amount = money_column("tax", "tax")
+    discount_amount = money_column("discount", "discount")
 
     @admin.display(description="ship to")
     def ship_to_address(self, obj):
@@ -248,13 +243,9 @@ class OrderAdmin(CsvExportMixin, AccountScopedAdmin):
                     request, f"{order.public_id}: cancelled {what}; now {order.status}."
                 )
                 return redirect(reverse("admin:orders_order_change", args=[order.pk]))
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "title": f"Cancel {order.channel}:{order.external_id}",
-            "form": form,
-        }
-        return TemplateResponse(request, "admin/inventory/stock_form.html", context)
+        return self.page(
+            request, FORM_PAGE, f"Cancel {order.channel}:{order.external_id}", form=form
+        )
 
     def pick_list_view(self, request, pk):
         """One order's pick list: PDF, or the screen with ?screen=1."""
@@ -268,14 +259,9 @@ class OrderAdmin(CsvExportMixin, AccountScopedAdmin):
         names = ", ".join(f"{o.channel}:{o.external_id}" for o in orders[:5])
         title = f"Pick list: {names}" + (f" and {len(orders) - 5} more" if len(orders) > 5 else "")
         if request.GET.get("screen") == "1":
-            context = {
-                **self.admin_site.each_context(request),
-                "opts": self.model._meta,
-                "title": title,
-                "rows": rows,
-                "orders": orders,
-            }
-            return TemplateResponse(request, "admin/orders/order/pick_list.html", context)
+            return self.page(
+                request, "admin/orders/order/pick_list.html", title, rows=rows, orders=orders
+            )
         response = HttpResponse(
             picking.render_pick_list(rows, title), content_type="application/pdf"
         )
@@ -574,19 +560,18 @@ class PackageAdmin(AccountScopedAdmin):
                         url = reverse("admin:orders_package_pack", args=[package.pk])
                         return redirect(f"{url}?label=1")
         package.refresh_from_db()
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "title": f"Pack {package.public_id}",
-            "package": package,
-            "order": package.order,
-            "expected": list(expected.values()),
-            "complete": picking.all_scanned(expected),
-            "ship_form": ship_form,
-            "label_url": reverse("admin:orders_package_label", args=[package.pk]),
-            "open_label": request.GET.get("label") == "1" and package.status != Package.PENDING,
-        }
-        return TemplateResponse(request, "admin/orders/package/pack.html", context)
+        return self.page(
+            request,
+            "admin/orders/package/pack.html",
+            f"Pack {package.public_id}",
+            package=package,
+            order=package.order,
+            expected=list(expected.values()),
+            complete=picking.all_scanned(expected),
+            ship_form=ship_form,
+            label_url=reverse("admin:orders_package_label", args=[package.pk]),
+            open_label=request.GET.get("label") == "1" and package.status != Package.PENDING,
+        )
 
     def label_view(self, request, pk):
         package = self._package(request, pk, perm="orders.view_package")
@@ -619,13 +604,7 @@ class PackageAdmin(AccountScopedAdmin):
                     request, f"{package.public_id}: {form.cleaned_data['status']} recorded."
                 )
                 return redirect(reverse("admin:orders_package_change", args=[package.pk]))
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "title": f"Tracking for {package.public_id}",
-            "form": form,
-        }
-        return TemplateResponse(request, "admin/inventory/stock_form.html", context)
+        return self.page(request, FORM_PAGE, f"Tracking for {package.public_id}", form=form)
 
     # --- actions -----------------------------------------------------------------------------
     @admin.action(description="Ship selected packages and print their labels", permissions=["ship"])

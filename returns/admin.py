@@ -7,14 +7,14 @@ from decimal import Decimal
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Sum
 from django.shortcuts import get_object_or_404, redirect
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from returns import services
 from returns.models import CONDITIONS, Return, ReturnLine, ReturnReceipt
-from vectis.accounts.admin_scoping import AccountScopedAdmin, actor
+from vectis.accounts.admin_scoping import FORM_PAGE, AccountScopedAdmin, actor
 from vectis.currencies import CURRENCY_CODES
 from vectis.errors import DomainError
 from warehouses.models import Location, Warehouse
@@ -205,8 +205,6 @@ class ReturnAdmin(AccountScopedAdmin):
         return False
 
     def get_queryset(self, request):
-        from django.db.models import Sum
-
         return super().get_queryset(request).annotate(unit_count=Sum("lines__quantity"))
 
     @admin.display(description="receipts (what arrived and where it went)")
@@ -315,13 +313,12 @@ class ReturnAdmin(AccountScopedAdmin):
                 ret.refresh_from_db()
                 messages.success(request, f"{ret.rma_number}: {ret.status}.")
                 return redirect(reverse("admin:returns_return_change", args=[ret.pk]))
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "title": f"{title} {ret.rma_number}",
-            "form": form if form is not None else forms.Form(),
-        }
-        return TemplateResponse(request, "admin/inventory/stock_form.html", context)
+        return self.page(
+            request,
+            FORM_PAGE,
+            f"{title} {ret.rma_number}",
+            form=form if form is not None else forms.Form(),
+        )
 
     @staticmethod
     def _decide(decision: str, ret: Return, form, who: str) -> None:
@@ -372,12 +369,11 @@ class ReturnAdmin(AccountScopedAdmin):
                 messages.success(request, f"{ret.rma_number}: received {said}; now {ret.status}.")
                 return redirect(reverse("admin:returns_return_change", args=[ret.pk]))
         rows = list(zip(lines, formset.forms, strict=True)) if lines else []
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "title": f"Receive {ret.rma_number}",
-            "ret": ret,
-            "formset": formset,
-            "rows": rows,
-        }
-        return TemplateResponse(request, "admin/returns/receive.html", context)
+        return self.page(
+            request,
+            "admin/returns/receive.html",
+            f"Receive {ret.rma_number}",
+            ret=ret,
+            formset=formset,
+            rows=rows,
+        )

@@ -4,6 +4,7 @@ streamed row by row from a server-side cursor, so memory stays flat whatever the
 import csv
 from datetime import datetime
 
+from django.core.exceptions import PermissionDenied
 from django.http import StreamingHttpResponse
 from django.urls import path
 from django.utils import timezone
@@ -38,8 +39,6 @@ class CsvExportMixin:
 
     def export_view(self, request):
         if not self.has_view_permission(request):
-            from django.core.exceptions import PermissionDenied
-
             raise PermissionDenied
         changelist = self.get_changelist_instance(request)  # the list's filters and search
         queryset = changelist.get_queryset(request).order_by("pk")

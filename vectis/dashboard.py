@@ -1,6 +1,6 @@
 """The shift dashboard (the admin index): what waits for the floor, per account and warehouse.
 
-A fixed number of grouped queries whatever the data (at most 11), each limited to the accounts
+A fixed number of grouped queries whatever the data (at most 10), each limited to the accounts
 the user may see. Every figure carries the admin URL of the list it counts.
 """
 
@@ -13,7 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import Product
-from inventory.models import LowStockRule, StockLevel
+from inventory.models import LowStockRule
+from inventory.selectors import with_stock_totals
 from orders import constants
 from orders.models import Order, OrderLine, Package
 from returns.models import Return
@@ -183,21 +184,12 @@ def _demand(mine) -> dict[int, int]:
 def _low_stock(mine) -> list[tuple[int, LowSku]]:
     """(account id, row) for each (product, warehouse) flagged low, with what is available."""
     rules = list(
-        mine(LowStockRule.objects.filter(is_low=True))
+        with_stock_totals(mine(LowStockRule.objects.filter(is_low=True)))
         .select_related("product", "warehouse")
         .order_by("warehouse__code", "product__sku")
     )
     if not rules:
         return []
-    pairs = Q()
-    for rule in rules:
-        pairs |= Q(product_id=rule.product_id, warehouse_id=rule.warehouse_id)
-    available = {
-        (r["product_id"], r["warehouse_id"]): r["available"]
-        for r in StockLevel.objects.filter(pairs)
-        .values("product_id", "warehouse_id")
-        .annotate(available=Sum(F("on_hand") - F("reserved")))
-    }
     demand = _demand(mine)
     return [
         (
@@ -205,10 +197,8 @@ def _low_stock(mine) -> list[tuple[int, LowSku]]:
             LowSku(
                 sku=rule.product.sku,
                 warehouse=rule.warehouse.code,
-                available=available.get((rule.product_id, rule.warehouse_id), 0),
-                threshold=rule.threshold
-                if rule.threshold is not None
-                else rule.product.low_stock_threshold,
+                available=rule.available_sum or 0,
+                threshold=rule.threshold_in_force,
                 demand=demand.get(rule.product_id, 0),
                 url=_url(
                     "inventory_stocklevel",

@@ -5,11 +5,10 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
-from vectis.accounts.admin_scoping import AccountScopedAdmin
+from vectis.accounts.admin_scoping import FORM_PAGE, AccountScopedAdmin
 from vectis.errors import DomainError
 from webhooks import services
 from webhooks.models import Delivery, DeliveryAttempt, Event, WebhookEndpoint
@@ -95,13 +94,7 @@ class WebhookEndpointAdmin(AccountScopedAdmin):
                     request, f"{endpoint.public_id}: {count} delivery(ies) queued to send again."
                 )
                 return redirect(reverse("admin:webhooks_webhookendpoint_change", args=[pk]))
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "title": f"Redeliver to {endpoint.url}",
-            "form": form,
-        }
-        return TemplateResponse(request, "admin/inventory/stock_form.html", context)
+        return self.page(request, FORM_PAGE, f"Redeliver to {endpoint.url}", form=form)
 
 
 class RedeliverForm(forms.Form):

@@ -4,24 +4,14 @@ an order (and its package) of 1 and 30 lines."""
 import copy
 
 import pytest
-from django.contrib.auth.models import User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from orders.models import Order
 from tests.helpers import Api
 from tests.orders.conftest import REFERENCE_ORDER
-from vectis.accounts.models import Membership
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def operator(client, account):
-    user = User.objects.create_user("op", password="pw", is_staff=True)
-    Membership.objects.create(user=user, account=account, role="operator")
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

@@ -4,14 +4,13 @@ dispositions of one line in one submission and close; what was scrapped shows on
 import copy
 
 import pytest
-from django.contrib.auth.models import User
 
 from inventory.models import StockLevel
 from orders.models import Order
 from returns.models import Return
+from tests.admin.conftest import staff
 from tests.helpers import Api
 from tests.orders.conftest import REFERENCE_ORDER
-from vectis.accounts.models import Membership
 
 pytestmark = pytest.mark.django_db
 
@@ -36,12 +35,6 @@ def requested(account, stock):
     return Return.objects.get(public_id=ret["id"])
 
 
-def login(client, account, role):
-    user = User.objects.create_user(f"u-{role}", password="pw", is_staff=True)
-    Membership.objects.create(user=user, account=account, role=role)
-    client.force_login(user)
-
-
 def decide(client, ret, decision, data=None):
     return client.post(f"/admin/returns/return/{ret.pk}/{decision}/", data or {}, follow=True)
 
@@ -51,7 +44,7 @@ def on_hand_of(sku: str) -> int:
 
 
 def test_authorize_with_warehouse_refund_and_label(client, account, requested):
-    login(client, account, "manager")
+    staff(client, {account: "manager"})
     page = client.get(f"/admin/returns/return/{requested.pk}/change/")
     assert [name for name, _, _ in page.context["decisions"]] == ["authorize", "reject", "cancel"]
     warehouse = requested.order.packages.get().warehouse
@@ -70,7 +63,7 @@ def test_authorize_with_warehouse_refund_and_label(client, account, requested):
 
 
 def test_an_operator_cannot_authorize_reject_or_cancel(client, account, requested):
-    login(client, account, "operator")
+    staff(client, {account: "operator"})
     for decision in ("authorize", "reject", "cancel"):
         assert client.get(f"/admin/returns/return/{requested.pk}/{decision}/").status_code == 403
         assert decide(client, requested, decision, {"reason": "x"}).status_code == 403
@@ -81,7 +74,7 @@ def test_an_operator_cannot_authorize_reject_or_cancel(client, account, requeste
 
 
 def test_reject_and_cancel(client, account, requested, stock):
-    login(client, account, "manager")
+    staff(client, {account: "manager"})
     decide(client, requested, "reject", {"reason": "outside the return window"})
     requested.refresh_from_db()
     assert (requested.status, requested.reject_reason) == ("rejected", "outside the return window")
@@ -90,10 +83,10 @@ def test_reject_and_cancel(client, account, requested, stock):
 
 
 def test_receive_restock_and_scrap_of_one_line_in_one_submission(client, account, requested):
-    login(client, account, "manager")
+    staff(client, {account: "manager"})
     decide(client, requested, "authorize")
     requested.refresh_from_db()
-    login(client, account, "operator")
+    staff(client, {account: "operator"})
     line = requested.lines.get()
     before = on_hand_of("TEE")
     response = client.post(
@@ -124,7 +117,7 @@ def test_receive_restock_and_scrap_of_one_line_in_one_submission(client, account
 def test_receive_into_a_chosen_quarantine_bin(client, account, requested):
     from warehouses.models import Location
 
-    login(client, account, "manager")
+    staff(client, {account: "manager"})
     decide(client, requested, "authorize")
     requested.refresh_from_db()
     line = requested.lines.get()

@@ -10,6 +10,7 @@ from django.contrib.auth.models import User
 from oauth2_provider.models import AccessToken
 
 from orders.models import Order
+from tests.admin.conftest import staff
 from tests.helpers import issue_token
 from tests.orders.conftest import REFERENCE_ORDER
 from vectis.accounts import roles
@@ -18,15 +19,6 @@ from warehouses.models import Warehouse
 from webhooks.models import Delivery, WebhookEndpoint
 
 pytestmark = pytest.mark.django_db
-
-
-def staff(client, name, memberships):
-    """A staff user with `memberships` ({account: role}), logged in on `client`."""
-    user = User.objects.create_user(name, password="pw", is_staff=True)
-    for account, role in memberships.items():
-        Membership.objects.create(user=user, account=account, role=role)
-    client.force_login(user)
-    return user
 
 
 def order_of(api, stock, external_id="SHOP-1", quantity=1, receive=5):
@@ -115,7 +107,7 @@ OPERATE = {"allocate_selected", "hold_selected", "release_selected"}
     ],
 )
 def test_order_actions_offered_per_role(client, api, stock, manual, role, allowed):
-    staff(client, f"u-{role}", {manual: role})
+    staff(client, {manual: role}, f"u-{role}")
     order = order_of(api, stock)
     page = client.get("/admin/orders/order/")
     assert page.status_code == 200
@@ -132,7 +124,7 @@ def test_order_actions_offered_per_role(client, api, stock, manual, role, allowe
 def test_a_manager_elsewhere_cannot_cancel_here(client, api, stock, manual, other_account):
     from tests.helpers import Api
 
-    staff(client, "mixed", {manual: "viewer", other_account: "manager"})
+    staff(client, {manual: "viewer", other_account: "manager"}, "mixed")
     mine = order_of(api, stock)
     other_account.auto_allocate = False
     other_account.save()
@@ -154,7 +146,7 @@ def test_a_manager_elsewhere_cannot_cancel_here(client, api, stock, manual, othe
 
 
 def test_allocation_says_what_is_missing(client, api, stock, manual):
-    staff(client, "op", {manual: "operator"})
+    staff(client, {manual: "operator"}, "op")
     from catalog.models import Product
 
     order = order_of(api, stock, quantity=3, receive=0)
@@ -171,7 +163,7 @@ def test_allocation_says_what_is_missing(client, api, stock, manual):
 
 
 def test_allocation_in_stock_says_allocated(client, api, stock, manual):
-    staff(client, "op", {manual: "operator"})
+    staff(client, {manual: "operator"}, "op")
     order = order_of(api, stock)
     response = act(client, "allocate_selected", [order])
     assert messages_of(response) == [f"{order.public_id}: allocated."]
@@ -181,7 +173,7 @@ def test_allocation_in_stock_says_allocated(client, api, stock, manual):
 
 
 def test_hold_and_release(client, api, stock, manual):
-    staff(client, "op", {manual: "operator"})
+    staff(client, {manual: "operator"}, "op")
     order = order_of(api, stock)
     act(client, "hold_selected", [order])
     order.refresh_from_db()
@@ -195,7 +187,7 @@ def test_hold_and_release(client, api, stock, manual):
 # --- stock, returns -----------------------------------------------------------------------------
 @pytest.mark.parametrize("role, code", [("viewer", 403), ("operator", 200), ("manager", 200)])
 def test_moving_stock_is_operator_work(client, account, role, code):
-    staff(client, f"u-{role}", {account: role})
+    staff(client, {account: role}, f"u-{role}")
     assert client.get("/admin/inventory/stocklevel/adjust/").status_code == code
     assert client.get("/admin/inventory/stocklevel/transfer/").status_code == code
 
@@ -203,12 +195,12 @@ def test_moving_stock_is_operator_work(client, account, role, code):
 # --- API clients --------------------------------------------------------------------------------
 @pytest.mark.parametrize("role, code", [("viewer", 403), ("operator", 403), ("manager", 200)])
 def test_api_clients_are_a_managers(client, account, role, code):
-    staff(client, f"u-{role}", {account: role})
+    staff(client, {account: role}, f"u-{role}")
     assert client.get("/admin/accounts/apiclient/add/").status_code == code
 
 
 def test_create_an_api_client_secret_shown_once_and_scopes_only_real_ones(client, account):
-    staff(client, "boss", {account: "manager"})
+    staff(client, {account: "manager"}, "boss")
     refused = client.post(
         "/admin/accounts/apiclient/add/",
         {"account": account.pk, "name": "shop", "scopes": ["orders:read", "superuser:everything"]},
@@ -244,7 +236,7 @@ def test_create_an_api_client_secret_shown_once_and_scopes_only_real_ones(client
 def test_edit_rotate_and_revoke(client, account):
     from vectis.accounts import services
 
-    staff(client, "boss", {account: "manager"})
+    staff(client, {account: "manager"}, "boss")
     issued = services.api_client_create(account=account, name="erp", scopes=["orders:read"])
     api_client = issued.client
     issue_token(api_client)
@@ -273,7 +265,7 @@ def test_edit_rotate_and_revoke(client, account):
 def test_an_operator_cannot_edit_an_api_client(client, account):
     from vectis.accounts import services
 
-    staff(client, "op", {account: "operator"})
+    staff(client, {account: "operator"}, "op")
     api_client = services.api_client_create(account=account, name="erp", scopes=["orders:read"])
     url = f"/admin/accounts/apiclient/{api_client.client.pk}/change/"
     assert client.get(url).status_code == 200  # may look
@@ -286,7 +278,7 @@ def test_an_operator_cannot_edit_an_api_client(client, account):
 
 # --- members ------------------------------------------------------------------------------------
 def test_a_manager_adds_members_to_their_own_accounts_only(client, account, other_account):
-    staff(client, "boss", {account: "manager", other_account: "operator"})
+    staff(client, {account: "manager", other_account: "operator"}, "boss")
     User.objects.create_user("newbie", is_staff=True)
     User.objects.create_user("customer", is_staff=False)
     page = client.get("/admin/accounts/membership/add/")
@@ -313,7 +305,7 @@ def test_a_manager_adds_members_to_their_own_accounts_only(client, account, othe
 
 
 def test_an_operator_cannot_manage_members(client, account):
-    staff(client, "op", {account: "operator"})
+    staff(client, {account: "operator"}, "op")
     assert client.get("/admin/accounts/membership/add/").status_code == 403
 
 
@@ -321,7 +313,7 @@ def test_an_operator_cannot_manage_members(client, account):
 def test_the_delivery_log_cannot_be_deleted(client, account):
     from webhooks import services as webhooks
 
-    staff(client, "boss", {account: "manager"})
+    staff(client, {account: "manager"}, "boss")
     endpoint = WebhookEndpoint.objects.create(
         account=account, url="https://example.test/hook", events=["order.created"], secret="s"
     )
@@ -339,7 +331,7 @@ def test_the_delivery_log_cannot_be_deleted(client, account):
 
 
 def test_a_manager_cancels_some_units_of_a_line(client, api, stock, manual):
-    staff(client, "boss", {manual: "manager"})
+    staff(client, {manual: "manager"}, "boss")
     order = order_of(api, stock, quantity=3)
     line = order.lines.get()
     url = f"/admin/orders/order/{order.pk}/cancel/"
@@ -354,7 +346,7 @@ def test_a_manager_cancels_some_units_of_a_line(client, api, stock, manual):
 
 
 def test_an_operator_cannot_open_the_cancel_form(client, api, stock, manual):
-    staff(client, "op", {manual: "operator"})
+    staff(client, {manual: "operator"}, "op")
     order = order_of(api, stock)
     assert client.get(f"/admin/orders/order/{order.pk}/cancel/").status_code == 403
 
@@ -379,7 +371,7 @@ ACTIONS = {
     [(url, role, offered) for url, by_role in ACTIONS.items() for role, offered in by_role.items()],
 )
 def test_actions_offered_per_role_in_every_list(client, account, url, role, offered):
-    staff(client, f"u-{role}", {account: role})
+    staff(client, {account: role}, f"u-{role}")
     page = client.get(url)
     assert page.status_code == 200
     form = page.context["action_form"]

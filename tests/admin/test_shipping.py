@@ -5,13 +5,12 @@ import copy
 import io
 
 import pytest
-from django.contrib.auth.models import User
 from pypdf import PdfReader
 
 from orders.models import Order, Package
+from tests.admin.conftest import staff
 from tests.helpers import Api
 from tests.orders.conftest import REFERENCE_ORDER
-from vectis.accounts.models import Membership
 
 pytestmark = pytest.mark.django_db
 
@@ -53,15 +52,8 @@ def shop(account, stock):
     return order
 
 
-def login(client, account, role):
-    user = User.objects.create_user(f"u-{role}", password="pw", is_staff=True)
-    Membership.objects.create(user=user, account=account, role=role)
-    client.force_login(user)
-    return user
-
-
 def test_pick_list_of_one_order_goes_bin_by_bin(client, account, shop):
-    login(client, account, "operator")
+    staff(client, {account: "operator"})
     order = shop("SHOP-1", [("TEE", 2), ("MUG", 1)])
     text = pdf_text(client.get(f"/admin/orders/order/{order.pk}/pick-list/"))
     assert "Pick list: shopify:SHOP-1" in text
@@ -72,7 +64,7 @@ def test_pick_list_of_one_order_goes_bin_by_bin(client, account, shop):
 
 
 def test_pick_list_of_a_batch_sums_per_bin(client, account, shop):
-    login(client, account, "operator")
+    staff(client, {account: "operator"})
     first = shop("SHOP-1", [("TEE", 2)])
     second = shop("SHOP-2", [("TEE", 3), ("MUG", 1)])
     response = client.post(
@@ -94,7 +86,7 @@ def scan(client, package, code):
 
 
 def test_packing_station_refuses_wrong_and_extra_units_then_ships(client, account, shop):
-    login(client, account, "operator")
+    staff(client, {account: "operator"})
     order = shop("SHOP-1", [("TEE", 2), ("MUG", 1)])
     package = order.packages.get()
     page = client.get(pack_url(package))
@@ -135,7 +127,7 @@ def test_packing_station_refuses_wrong_and_extra_units_then_ships(client, accoun
 
 
 def test_scans_are_kept_per_package(client, account, shop):
-    login(client, account, "operator")
+    staff(client, {account: "operator"})
     one = shop("SHOP-1", [("TEE", 1)]).packages.get()
     two = shop("SHOP-2", [("TEE", 1)]).packages.get()
     scan(client, one, "TEE")
@@ -146,7 +138,7 @@ def test_scans_are_kept_per_package(client, account, shop):
 
 
 def test_ship_and_print_labels_in_one_pdf_then_void_and_deliver(client, account, shop):
-    login(client, account, "operator")
+    staff(client, {account: "operator"})
     packages = [shop(f"SHOP-{n}", [("TEE", 1)]).packages.get() for n in (1, 2)]
     response = client.post(
         "/admin/orders/package/",
@@ -178,7 +170,7 @@ def test_ship_and_print_labels_in_one_pdf_then_void_and_deliver(client, account,
 
 
 def test_tracking_entry(client, account, shop):
-    login(client, account, "operator")
+    staff(client, {account: "operator"})
     package = shop("SHOP-1", [("TEE", 1)]).packages.get()
     client.post(
         "/admin/orders/package/",
@@ -195,7 +187,7 @@ def test_tracking_entry(client, account, shop):
 
 
 def test_packing_slips_in_one_pdf(client, account, shop):
-    login(client, account, "operator")
+    staff(client, {account: "operator"})
     orders = [shop(f"SHOP-{n}", [("TEE", 1)]) for n in (1, 2)]
     response = client.post(
         "/admin/orders/order/",
@@ -207,7 +199,7 @@ def test_packing_slips_in_one_pdf(client, account, shop):
 
 
 def test_a_viewer_cannot_pick_pack_or_ship(client, account, shop):
-    login(client, account, "viewer")
+    staff(client, {account: "viewer"})
     order = shop("SHOP-1", [("TEE", 1)])
     package = order.packages.get()
     assert client.get(f"/admin/orders/order/{order.pk}/pick-list/").status_code == 403
@@ -229,7 +221,7 @@ def test_a_viewer_cannot_pick_pack_or_ship(client, account, shop):
 def test_another_accounts_package_is_not_found(client, account, other_account, shop):
     from tests.inventory.conftest import Stock
 
-    login(client, account, "manager")
+    staff(client, {account: "manager"})
     theirs_stock = Stock(other_account)
     wh = theirs_stock.warehouse("BMAIN")
     theirs_stock.receive(theirs_stock.product("TEE"), wh, 5)

@@ -2,20 +2,10 @@
 reserved and available per bin before anything moves."""
 
 import pytest
-from django.contrib.auth.models import User
 
 from inventory.models import StockMovement
-from vectis.accounts.models import Membership
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def operator(client, account):
-    user = User.objects.create_user("op", password="pw", is_staff=True)
-    Membership.objects.create(user=user, account=account, role="operator")
-    client.force_login(user)
-    return client
 
 
 def test_scan_then_look_up_then_adjust(operator, stock, other_stock):

@@ -3,30 +3,15 @@
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import User
 from django.utils import timezone
 
+from tests.admin.conftest import staff
 from tests.helpers import Api
 from tests.webhooks.receiver import Reply
-from vectis.accounts.models import Membership
 from webhooks import services
 from webhooks.models import Delivery, WebhookEndpoint
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("local_targets")]
-
-
-@pytest.fixture
-def local_targets(settings):
-    """The receiver listens on 127.0.0.1 over http, as in local development."""
-    settings.VECTIS_WEBHOOK_ALLOW_HTTP = True
-    settings.VECTIS_WEBHOOK_ALLOW_PRIVATE = True
-    settings.VECTIS_WEBHOOK_TIMEOUT_SECONDS = 2
-
-
-def login(client, account, role):
-    user = User.objects.create_user(f"u-{role}", password="pw", is_staff=True)
-    Membership.objects.create(user=user, account=account, role=role)
-    client.force_login(user)
 
 
 def test_redeliver_a_failed_delivery(
@@ -38,7 +23,7 @@ def test_redeliver_a_failed_delivery(
         services.emit(account, "order.created", {"id": "ord_1"})
     delivery = Delivery.objects.get(endpoint__public_id=created["id"])
     assert delivery.status != "succeeded"
-    login(client, account, "manager")
+    staff(client, {account: "manager"})
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             "/admin/webhooks/delivery/",
@@ -54,7 +39,7 @@ def test_redeliver_a_failed_delivery(
 
 
 def test_an_operator_cannot_redeliver(client, account):
-    login(client, account, "operator")
+    staff(client, {account: "operator"})
     endpoint = WebhookEndpoint.objects.create(
         account=account, url="https://hooks.example/a", events=["*"], secret="s"
     )
@@ -78,7 +63,7 @@ def test_redeliver_everything_missed_since(
         for n in range(3):
             services.emit(account, "order.created", {"n": n})
     receiver.start()
-    login(client, account, "manager")
+    staff(client, {account: "manager"})
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             f"/admin/webhooks/webhookendpoint/{endpoint.pk}/redeliver/",

@@ -6,7 +6,6 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from vectis.accounts import roles, services
@@ -145,24 +144,18 @@ class ApiClientAdmin(AccountScopedAdmin):
             )
 
     def _form_page(self, request, form, title, client=None):
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "title": title,
-            "form": form,
-            "client": client,
-        }
-        return TemplateResponse(request, "admin/accounts/apiclient/form.html", context)
+        return self.page(
+            request, "admin/accounts/apiclient/form.html", title, form=form, client=client
+        )
 
     def _secret_page(self, request, client, secret, verb):
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "title": f"API client {client.name}: secret {verb}",
-            "client": client,
-            "secret": secret,
-        }
-        response = TemplateResponse(request, "admin/accounts/apiclient/secret.html", context)
+        response = self.page(
+            request,
+            "admin/accounts/apiclient/secret.html",
+            f"API client {client.name}: secret {verb}",
+            client=client,
+            secret=secret,
+        )
         response["Cache-Control"] = "no-store"
         return response
 

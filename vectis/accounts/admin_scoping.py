@@ -4,6 +4,7 @@ role allows (vectis/accounts/roles.py)."""
 from django.contrib import admin, messages
 from django.contrib.auth import get_permission_codename
 from django.http import Http404
+from django.template.response import TemplateResponse
 
 from vectis.accounts import roles
 from vectis.accounts.models import Account
@@ -14,6 +15,10 @@ def member_account_ids(user) -> list[int] | None:
     if user.is_superuser:
         return None
     return list(roles.roles_of(user))
+
+
+# A form on an admin page of its own: adjust, transfer, tracking, cancel, decisions, redelivery.
+FORM_PAGE = "admin/inventory/stock_form.html"
 
 
 def actor(request) -> str:
@@ -67,6 +72,11 @@ class AccountScopedAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return self._model_perm(request, "delete", obj)
+
+    def page(self, request, template: str, title: str, **context) -> TemplateResponse:
+        """One of this admin's own screens, in the admin's frame (header, breadcrumbs)."""
+        frame = {**self.admin_site.each_context(request), "opts": self.model._meta}
+        return TemplateResponse(request, template, {**frame, "title": title, **context})
 
     def allowed(self, request, perm: str, obj=None) -> bool:
         """`perm` (app.name) for `obj`'s account, or in some account without `obj`."""

@@ -109,14 +109,16 @@ def accounts_where(user, perm: str) -> list[int] | None:
 class RoleBackend(BaseBackend):
     """Django permissions from account roles. Authenticates no one (ModelBackend does)."""
 
-    def get_all_permissions(self, user_obj, obj=None):
+    def _permissions(self, user_obj, obj=None) -> frozenset[str]:
         if obj is None:  # anywhere: the highest role held
-            role = highest(roles_of(user_obj).values())
-            return set(PERMISSIONS.get(role, ()))
-        return set(PERMISSIONS.get(role_in(user_obj, account_id_of(obj)), ()))
+            return PERMISSIONS.get(highest(roles_of(user_obj).values()), frozenset())
+        return PERMISSIONS.get(role_in(user_obj, account_id_of(obj)), frozenset())
+
+    def get_all_permissions(self, user_obj, obj=None):
+        return set(self._permissions(user_obj, obj))
 
     def has_perm(self, user_obj, perm, obj=None):
-        return perm in self.get_all_permissions(user_obj, obj)
+        return perm in self._permissions(user_obj, obj)
 
     def has_module_perms(self, user_obj, app_label):
-        return any(p.startswith(f"{app_label}.") for p in self.get_all_permissions(user_obj))
+        return any(p.startswith(f"{app_label}.") for p in self._permissions(user_obj))

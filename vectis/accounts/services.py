@@ -25,14 +25,20 @@ def account_get_or_create(*, name: str) -> tuple[Account, bool]:
     return Account.objects.get_or_create(name=name)
 
 
-def api_client_create(*, account: Account, name: str, scopes: list[str] | str) -> IssuedClient:
-    """Create a confidential client-credentials client allowed to request `scopes`."""
+def _scopes(scopes: list[str] | str) -> list[str]:
+    """The real scopes named, in canonical order; at least one."""
     try:
         scope_list = parse_scopes(scopes)
     except ValueError as exc:
         raise ValidationFailed(str(exc), field="scopes") from exc
     if not scope_list:
         raise ValidationFailed("At least one scope is required.", field="scopes")
+    return scope_list
+
+
+def api_client_create(*, account: Account, name: str, scopes: list[str] | str) -> IssuedClient:
+    """Create a confidential client-credentials client allowed to request `scopes`."""
+    scope_list = _scopes(scopes)
     secret = secrets.token_urlsafe(36)
     with transaction.atomic():
         application = Application.objects.create(
@@ -61,12 +67,7 @@ def api_client_update(*, client: ApiClient, name: str, scopes: list[str] | str) 
     """Rename the client and set the scopes it may request, from the real scopes only. When the
     scopes change, its access tokens are revoked: a token never holds more than its client may
     now have. Returns the fields that changed."""
-    try:
-        scope_list = parse_scopes(scopes)
-    except ValueError as exc:
-        raise ValidationFailed(str(exc), field="scopes") from exc
-    if not scope_list:
-        raise ValidationFailed("At least one scope is required.", field="scopes")
+    scope_list = _scopes(scopes)
     name = name.strip()
     if not name:
         raise ValidationFailed("Name must not be blank.", field="name")
