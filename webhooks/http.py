@@ -11,8 +11,11 @@ ports (no addresses, no errno texts).
 """
 
 import contextlib
+import heapq
 import http.client
 import ipaddress
+import itertools
+import os
 import socket
 import ssl
 import threading
@@ -23,6 +26,8 @@ from urllib.parse import urlsplit
 from webhooks import ssrf
 
 RESPONSE_KEEP_BYTES = 2048
+# An answer longer than this is not read to its end: its connection is closed, not kept.
+DRAIN_LIMIT = 64 * 1024
 # Lookups still running for one host name: past this, new attempts to that host fail at once,
 # so a name whose resolver never answers ties up its own attempts only.
 DNS_IN_FLIGHT_PER_HOST = 4
@@ -82,11 +87,64 @@ class PinnedHTTPSConnection(_PinnedMixin, http.client.HTTPSConnection):
     pass
 
 
-def post(url: str, body: bytes, headers: dict[str, str], *, timeout: float) -> HttpResult:
+class ConnectionPool:
+    """Idle keep-alive connections of one batch of attempts, by scheme, host, port and the
+    checked address they were opened to. An attempt still resolves and checks its host; it
+    reuses a connection only to an address that check allowed just now. Closed with the
+    batch, so no connection outlives the worker's task."""
+
+    MAX_IDLE_PER_KEY = 32
+
+    def __init__(self) -> None:
+        self._idle: dict[tuple, list] = {}
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def take(self, key: tuple):
+        with self._lock:
+            idle = self._idle.get(key)
+            return idle.pop() if idle else None
+
+    def give(self, key: tuple, conn) -> None:
+        with self._lock:
+            idle = self._idle.setdefault(key, [])
+            if not self._closed and len(idle) < self.MAX_IDLE_PER_KEY:
+                idle.append(conn)
+                return
+        conn.close()
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            idle, self._idle = self._idle, {}
+        for conns in idle.values():
+            for conn in conns:
+                conn.close()
+
+    def __enter__(self) -> "ConnectionPool":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class _Stale(Exception):
+    """A kept connection the receiver had closed before this request reached it."""
+
+
+def post(
+    url: str,
+    body: bytes,
+    headers: dict[str, str],
+    *,
+    timeout: float,
+    pool: ConnectionPool | None = None,
+) -> HttpResult:
     """POST with one deadline for the whole attempt: DNS, connect, send and read together.
 
-    A receiver that trickles its answer a byte at a time is cut off at the deadline (a timer
-    shuts the socket down), not merely when one read stalls.
+    A receiver that trickles its answer a byte at a time is cut off at the deadline (the
+    watchdog shuts the socket down), not merely when one read stalls. With a `pool`, a
+    connection to the same checked address is reused when the receiver keeps it alive.
     """
     started = time.monotonic()
 
@@ -116,34 +174,68 @@ def post(url: str, body: bytes, headers: dict[str, str], *, timeout: float) -> H
     except (OSError, UnicodeError, ValueError):
         return done(category=DNS)
 
-    outcome = done(category=REFUSED)
-    for ip in addresses[:3]:
-        if left() <= 0:
-            return done(category=TIMEOUT)
-        if https:
-            conn = PinnedHTTPSConnection(
-                parts.hostname,
-                port,
-                timeout=left(),
-                context=ssl.create_default_context(),
-                pinned_ip=ip,
-            )
-        else:
-            conn = PinnedHTTPConnection(parts.hostname, port, timeout=left(), pinned_ip=ip)
-        watchdog = None
+    def exchange(conn, key, reused: bool) -> HttpResult:
+        """One request on `conn`; raises _Stale for a kept connection found closed, OSError
+        (or HTTPException) when the address cannot be reached."""
         expired = threading.Event()
+        keep = False
+        watch = None
         try:
-            conn.connect()
-            watchdog = threading.Timer(max(left(), 0), _cut, args=(conn, expired))
-            watchdog.daemon = True
-            watchdog.start()
-            conn.request("POST", path, body=body, headers=headers)
-            response = conn.getresponse()
+            if reused:
+                conn.sock.settimeout(max(left(), 0.001))
+            else:
+                conn.connect()
+            watch = _watchdog.watch(time.monotonic() + max(left(), 0), conn, expired)
+            try:
+                conn.request("POST", path, body=body, headers=headers)
+                response = conn.getresponse()
+            except (ConnectionError, http.client.RemoteDisconnected, http.client.BadStatusLine):
+                if reused and not expired.is_set():
+                    raise _Stale from None
+                raise
             kept = _read_limited(response)
+            keep = pool is not None and _drained(response)
             text = kept.decode("utf-8", errors="replace")
             if 200 <= response.status < 300:
                 return done(response.status, text)
             return done(response.status, text, HTTP_STATUS, f"http_status: {response.status}")
+        except (TimeoutError, OSError, http.client.HTTPException):
+            if expired.is_set():
+                raise TimeoutError from None
+            raise
+        finally:
+            if watch is not None:
+                _watchdog.cancel(watch)
+            if keep and not expired.is_set():
+                pool.give(key, conn)
+            else:
+                conn.close()
+
+    outcome = done(category=REFUSED)
+    for ip in addresses[:3]:
+        if left() <= 0:
+            return done(category=TIMEOUT)
+        key = (parts.scheme, (parts.hostname or "").lower(), port, ip)
+        try:
+            kept_conn = pool.take(key) if pool is not None else None
+            if kept_conn is not None:
+                try:
+                    return exchange(kept_conn, key, reused=True)
+                except _Stale:
+                    pass  # closed by the receiver while idle: a new connection below
+            if https:
+                conn = PinnedHTTPSConnection(
+                    parts.hostname,
+                    port,
+                    timeout=max(left(), 0.001),
+                    context=ssl.create_default_context(),
+                    pinned_ip=ip,
+                )
+            else:
+                conn = PinnedHTTPConnection(
+                    parts.hostname, port, timeout=max(left(), 0.001), pinned_ip=ip
+                )
+            return exchange(conn, key, reused=False)
         except ssrf.UnsafeURL:
             return done(category=REFUSED, error=BLOCKED, final=True)
         except TimeoutError:
@@ -151,14 +243,62 @@ def post(url: str, body: bytes, headers: dict[str, str], *, timeout: float) -> H
         except ssl.SSLError:
             return done(category=TLS)
         except (ConnectionError, OSError, http.client.HTTPException):
-            if expired.is_set():
-                return done(category=TIMEOUT)
             outcome = done(category=REFUSED)
-        finally:
-            if watchdog is not None:
-                watchdog.cancel()
-            conn.close()
     return outcome
+
+
+class _Watchdog:
+    """One thread per process that shuts down the socket of an attempt past its deadline
+    (a thread per attempt costs more than the request on a local receiver)."""
+
+    def __init__(self) -> None:
+        self._reset()
+        if hasattr(os, "register_at_fork"):
+            os.register_at_fork(after_in_child=self._reset)
+
+    def _reset(self) -> None:
+        self._cond = threading.Condition()
+        self._heap: list = []
+        self._order = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def watch(self, deadline: float, conn, expired: threading.Event) -> list:
+        entry = [deadline, next(self._order), conn, expired, True]
+        with self._cond:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._run, name="webhook-watchdog", daemon=True
+                )
+                self._thread.start()
+            heapq.heappush(self._heap, entry)
+            if self._heap[0] is entry:
+                self._cond.notify()
+        return entry
+
+    def cancel(self, entry: list) -> None:
+        # Under the lock: once this returns, the socket is never cut for this attempt.
+        with self._cond:
+            entry[4] = False
+            entry[2] = None
+
+    def _run(self) -> None:
+        cond = self._cond
+        with cond:
+            while True:
+                while self._heap and not self._heap[0][4]:
+                    heapq.heappop(self._heap)
+                if not self._heap:
+                    cond.wait()
+                    continue
+                wait = self._heap[0][0] - time.monotonic()
+                if wait > 0:
+                    cond.wait(wait)
+                    continue
+                _, _, conn, expired, _ = heapq.heappop(self._heap)
+                _cut(conn, expired)
+
+
+_watchdog = _Watchdog()
 
 
 def resolve_within(host: str, port: int, timeout: float) -> list[str]:
@@ -223,9 +363,27 @@ def _cut(conn, expired: threading.Event) -> None:
 
 
 def _read_limited(response) -> bytes:
-    """The first 2 kB of the body; the connection is closed after, so the rest is not read."""
+    """The first 2 kB of the body (the rest is drained for keep-alive, or the connection is
+    closed)."""
     try:
         return response.read(RESPONSE_KEEP_BYTES)
     except (TimeoutError, OSError, http.client.HTTPException):
         # The status line arrived, which is what decides the outcome; the body is a courtesy.
         return b""
+
+
+def _drained(response) -> bool:
+    """Read what is left of the answer (up to DRAIN_LIMIT) so the connection can carry the
+    next request; False when it cannot (the receiver closes it, or the answer is too long)."""
+    if response.will_close:
+        return False
+    try:
+        left = DRAIN_LIMIT
+        while not response.isclosed() and left > 0:
+            chunk = response.read(min(left, 16384))
+            if not chunk:
+                break
+            left -= len(chunk)
+    except (TimeoutError, OSError, http.client.HTTPException):
+        return False
+    return response.isclosed()

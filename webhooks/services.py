@@ -12,6 +12,7 @@ fanned out right after its commit, on a background thread.
 
 import json
 import logging
+import os
 import random
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -284,17 +285,32 @@ def attempt_deliveries(pairs: list[tuple[int, int]]) -> int:
     and logged in flight in one transaction, its requests go out side by side, and one
     transaction records its outcomes. A wave is claimed just before it is sent, so every
     attempt starts within its lease (the sweep counts an older in-flight attempt as a dead
-    worker's). Returns how many were made (a repeat of a done attempt, or one another worker
-    holds, is skipped)."""
+    worker's). Connections a receiver keeps alive are reused by the later attempts of the
+    batch to the same checked address. Returns how many were made (a repeat of a done
+    attempt, or one another worker holds, is skipped)."""
     pairs = [(int(delivery_id), int(attempt)) for delivery_id, attempt in pairs]
     wave = max(1, settings.VECTIS_WEBHOOK_DELIVERY_THREADS)
     made = 0
-    for start in range(0, len(pairs), wave):
-        made += _attempt_wave(pairs[start : start + wave])
+    with http.ConnectionPool() as pool:
+        for start in range(0, len(pairs), wave):
+            made += _attempt_wave(pairs[start : start + wave], pool)
     return made
 
 
-def _attempt_wave(pairs: list[tuple[int, int]]) -> int:
+_senders: tuple[int, int, ThreadPoolExecutor] | None = None
+
+
+def _sender_pool(size: int) -> ThreadPoolExecutor:
+    """The process's sending threads, started once (and again in a forked child, whose
+    copy of the parent's threads is gone)."""
+    global _senders
+    pid = os.getpid()
+    if _senders is None or _senders[0] != pid or _senders[1] != size:
+        _senders = (pid, size, ThreadPoolExecutor(size, thread_name_prefix="webhook-send"))
+    return _senders[2]
+
+
+def _attempt_wave(pairs: list[tuple[int, int]], pool: http.ConnectionPool | None = None) -> int:
     now = timezone.now()
     try:
         claimed = _claim_many(pairs, now)
@@ -305,13 +321,16 @@ def _attempt_wave(pairs: list[tuple[int, int]]) -> int:
     if not claimed:
         return 0
     deliveries = [delivery for delivery, _ in claimed]
+    bodies: dict[int, bytes] = {}  # one body per event: its deliveries are signed apart
+
+    def send(delivery: Delivery) -> http.HttpResult:
+        return _send_safely(delivery, now, pool=pool, bodies=bodies)
+
     if len(deliveries) == 1:
-        results = [_send_safely(deliveries[0], now)]
+        results = [send(deliveries[0])]
     else:
-        with ThreadPoolExecutor(
-            max_workers=len(deliveries), thread_name_prefix="webhook-send"
-        ) as pool:
-            results = list(pool.map(lambda delivery: _send_safely(delivery, now), deliveries))
+        senders = _sender_pool(max(1, settings.VECTIS_WEBHOOK_DELIVERY_THREADS))
+        results = list(senders.map(send, deliveries))
     _record_many(claimed, results)
     return len(claimed)
 
@@ -356,11 +375,11 @@ def _claim_many(
     return list(zip(deliveries, records, strict=True))
 
 
-def _send_safely(delivery: Delivery, now: datetime) -> http.HttpResult:
+def _send_safely(delivery: Delivery, now: datetime, **kwargs) -> http.HttpResult:
     # Whatever goes wrong, the claimed attempt is recorded, so the retry schedule and its
     # limit still apply (an unrecorded claim would be retried for ever).
     try:
-        return _send(delivery, now)
+        return _send(delivery, now, **kwargs)
     except Exception as exc:
         logger.exception(
             "webhook delivery %s attempt %s failed", delivery.public_id, delivery.attempt_count
@@ -614,11 +633,21 @@ def attempt_delivery(delivery_id: int, attempt: int) -> DeliveryAttempt | None:
 ENDPOINT_DISABLED = "refused: endpoint disabled"
 
 
-def _send(delivery: Delivery, now: datetime) -> http.HttpResult:
+def _send(
+    delivery: Delivery,
+    now: datetime,
+    *,
+    pool: http.ConnectionPool | None = None,
+    bodies: dict[int, bytes] | None = None,
+) -> http.HttpResult:
     endpoint = delivery.endpoint
     if not endpoint.active:
         return http.HttpResult(None, "", ENDPOINT_DISABLED, 0, http.REFUSED, final=True)
-    body = request_body(delivery.event)
+    body = bodies.get(delivery.event_id) if bodies is not None else None
+    if body is None:
+        body = request_body(delivery.event)
+        if bodies is not None:
+            bodies[delivery.event_id] = body
     headers = signing.headers(
         secret=endpoint.secret,
         event_id=delivery.event.public_id,
@@ -627,7 +656,9 @@ def _send(delivery: Delivery, now: datetime) -> http.HttpResult:
         timestamp=int(now.timestamp()),
         body=body,
     )
-    return http.post(endpoint.url, body, headers, timeout=settings.VECTIS_WEBHOOK_TIMEOUT_SECONDS)
+    return http.post(
+        endpoint.url, body, headers, timeout=settings.VECTIS_WEBHOOK_TIMEOUT_SECONDS, pool=pool
+    )
 
 
 def classify(result: http.HttpResult) -> str:

@@ -23,6 +23,9 @@ class Reply:
     trickle_seconds: float = 0.0  # pause between single bytes of the whole answer
     # Hold the answer until this is set (or `hang_seconds` pass, as a safety net).
     release: threading.Event | None = None
+    # Close the connection after this answer without saying so (keep-alive receivers only):
+    # what a receiver does when it times out an idle connection.
+    drop_after: bool = False
 
 
 class Receiver:
@@ -36,7 +39,10 @@ class Receiver:
         host: str = "127.0.0.1",
         port: int = 0,
         ssl_context=None,
+        keep_alive: bool = False,
     ):
+        """`keep_alive`: answer HTTP/1.1 and keep connections open (by default HTTP/1.0,
+        one request per connection)."""
         self.replies = deque(replies)
         self.default = default or Reply()
         self.requests: list[Received] = []
@@ -46,6 +52,8 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1" if keep_alive else "HTTP/1.0"
+
             def do_POST(self):
                 length = int(self.headers.get("Content-Length", 0))
                 body = self.rfile.read(length)
@@ -74,6 +82,9 @@ class Receiver:
                 self.send_header("Content-Length", str(len(reply.body)))
                 self.end_headers()
                 self.wfile.write(reply.body)
+                if reply.drop_after:
+                    self.wfile.flush()
+                    self.close_connection = True
 
             do_GET = do_POST
 
