@@ -1,5 +1,6 @@
 """Model building blocks shared by every app."""
 
+import re
 from functools import partial
 
 from django.db import models
@@ -96,3 +97,51 @@ def bulk_insert(model, objs: list, columns: list[str], row) -> list:
         obj.pk = pk
         obj._state.adding, obj._state.db = False, alias
     return objs
+
+
+def update_rows(model, rows: list[dict], *, match: tuple[str, ...], also: dict | None = None):
+    """Update rows of `model`, each to its own values: `rows` are dicts of column (attname)
+    to value, `match` names the columns that pick the row (a row whose match no longer holds
+    is left alone), `also` sets the same value on every row. On PostgreSQL one
+    `UPDATE … FROM (VALUES …)`; elsewhere one UPDATE per row. Returns the rows updated."""
+    from django.db import connections, router
+
+    if not rows:
+        return 0
+    connection = connections[router.db_for_write(model)]
+    also = also or {}
+    names = list(rows[0])
+    setting = [name for name in names if name not in match]
+    if connection.vendor != "postgresql":
+        updated = 0
+        for row in rows:
+            updated += model.objects.filter(**{name: row[name] for name in match}).update(
+                **{name: row[name] for name in setting}, **also
+            )
+        return updated
+    fields = [model._meta.get_field(name) for name in names]
+    quote = connection.ops.quote_name
+    casts = [re.sub(r"\(.*\)", "", field.db_type(connection)) for field in fields]
+    row_sql = "(" + ", ".join(f"%s::{cast}" for cast in casts) + ")"
+    params = [
+        field.get_db_prep_save(row[field.attname], connection) for row in rows for field in fields
+    ]
+    also_sql, also_params = [], []
+    for name, value in also.items():
+        field = model._meta.get_field(name)
+        also_sql.append(f"{quote(field.column)} = %s")
+        also_params.append(field.get_db_prep_save(value, connection))
+    assignments = ", ".join(
+        [f"{quote(model._meta.get_field(n).column)} = v.{quote(n)}" for n in setting] + also_sql
+    )
+    condition = " AND ".join(
+        f"t.{quote(model._meta.get_field(n).column)} = v.{quote(n)}" for n in match
+    )
+    sql = (
+        f"UPDATE {quote(model._meta.db_table)} AS t SET {assignments}"  # noqa: S608 (the model's own names; values bound)
+        f" FROM (VALUES {', '.join([row_sql] * len(rows))})"
+        f" AS v({', '.join(quote(n) for n in names)}) WHERE {condition}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, also_params + params)
+        return cursor.rowcount

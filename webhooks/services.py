@@ -14,6 +14,8 @@ import json
 import logging
 import os
 import random
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -22,13 +24,13 @@ import orjson
 from celery import current_app
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from vectis import crypto, tasks
 from vectis.accounts.models import Account
-from vectis.db import bulk_insert
+from vectis.db import bulk_insert, update_rows
 from vectis.errors import Conflict, ValidationFailed
 from webhooks import event_types, http, signing, ssrf
 from webhooks.models import Delivery, DeliveryAttempt, Event, WebhookEndpoint
@@ -281,15 +283,15 @@ def _enqueue_attempts(pairs: list[tuple[int, int]], countdown: float | None = No
 
 
 def attempt_deliveries(pairs: list[tuple[int, int]]) -> int:
-    """Make these attempts in waves of VECTIS_WEBHOOK_DELIVERY_THREADS: each wave is claimed
-    and logged in flight in one transaction, its requests go out side by side, and one
-    transaction records its outcomes. A wave is claimed just before it is sent, so every
-    attempt starts within its lease (the sweep counts an older in-flight attempt as a dead
-    worker's). Connections a receiver keeps alive are reused by the later attempts of the
-    batch to the same checked address. Returns how many were made (a repeat of a done
-    attempt, or one another worker holds, is skipped)."""
+    """Make these attempts in waves: each wave is claimed and logged in flight in one
+    transaction, its requests go out side by side on VECTIS_WEBHOOK_DELIVERY_THREADS threads,
+    and one transaction records its outcomes. A wave holds no more attempts than can all end
+    within their lease even if every one runs to its timeout (`wave_size`), so the sweep never
+    counts a waiting attempt as a dead worker's. Connections a receiver keeps alive are
+    reused by the later attempts of the batch to the same checked address. Returns how many
+    were made (a repeat of a done attempt, or one another worker holds, is skipped)."""
     pairs = [(int(delivery_id), int(attempt)) for delivery_id, attempt in pairs]
-    wave = max(1, settings.VECTIS_WEBHOOK_DELIVERY_THREADS)
+    wave = wave_size()
     made = 0
     with http.ConnectionPool() as pool:
         for start in range(0, len(pairs), wave):
@@ -297,17 +299,29 @@ def attempt_deliveries(pairs: list[tuple[int, int]]) -> int:
     return made
 
 
-_senders: tuple[int, int, ThreadPoolExecutor] | None = None
+def wave_size() -> int:
+    """Attempts claimed together: the threads times the rounds of timeouts that fit in the
+    claim grace. The last round starts at most (rounds - 1) timeouts after the claim and ends
+    by `rounds` timeouts, within the lease (one timeout plus the grace) with a timeout to
+    spare."""
+    threads = max(1, settings.VECTIS_WEBHOOK_DELIVERY_THREADS)
+    timeout = max(settings.VECTIS_WEBHOOK_TIMEOUT_SECONDS, 0.001)
+    rounds = max(1, int(settings.VECTIS_WEBHOOK_CLAIM_GRACE_SECONDS // timeout))
+    return threads * rounds
+
+
+_senders = threading.local()
 
 
 def _sender_pool(size: int) -> ThreadPoolExecutor:
-    """The process's sending threads, started once (and again in a forked child, whose
-    copy of the parent's threads is gone)."""
-    global _senders
+    """The sending threads of the calling thread, started once: each caller has threads of
+    its own, so no wave waits behind another caller's (with tasks in-process, two background
+    threads deliver at once). Started again in a forked child, whose copy is gone."""
     pid = os.getpid()
-    if _senders is None or _senders[0] != pid or _senders[1] != size:
-        _senders = (pid, size, ThreadPoolExecutor(size, thread_name_prefix="webhook-send"))
-    return _senders[2]
+    if getattr(_senders, "key", None) != (pid, size):
+        _senders.key = (pid, size)
+        _senders.pool = ThreadPoolExecutor(size, thread_name_prefix="webhook-send")
+    return _senders.pool
 
 
 def _attempt_wave(pairs: list[tuple[int, int]], pool: http.ConnectionPool | None = None) -> int:
@@ -324,7 +338,7 @@ def _attempt_wave(pairs: list[tuple[int, int]], pool: http.ConnectionPool | None
     bodies: dict[int, bytes] = {}  # one body per event: its deliveries are signed apart
 
     def send(delivery: Delivery) -> http.HttpResult:
-        return _send_safely(delivery, now, pool=pool, bodies=bodies)
+        return _send_safely(delivery, pool=pool, bodies=bodies)
 
     if len(deliveries) == 1:
         results = [send(deliveries[0])]
@@ -343,16 +357,20 @@ def _claim_many(
     claim, and their attempts logged in flight."""
     if not pairs:
         return []
-    wanted = Q()
+    wanted: dict[int, set[int]] = {}
     for delivery_id, attempt in pairs:
-        wanted |= Q(pk=delivery_id, attempt_count=attempt - 1)
+        wanted.setdefault(delivery_id, set()).add(attempt)
     with transaction.atomic():
-        deliveries = list(
-            Delivery.objects.select_for_update(skip_locked=True, of=("self",))
+        # Locked by id (a delivery already past the attempt asked for is locked for this
+        # short transaction but not claimed: its attempt was made).
+        deliveries = [
+            delivery
+            for delivery in Delivery.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("event", "endpoint")
-            .filter(wanted, _claimable(now))
+            .filter(_claimable(now), pk__in=sorted(wanted))
             .order_by("pk")
-        )
+            if delivery.attempt_count + 1 in wanted[delivery.pk]
+        ]
         if not deliveries:
             return []
         lease = _lease()
@@ -375,11 +393,11 @@ def _claim_many(
     return list(zip(deliveries, records, strict=True))
 
 
-def _send_safely(delivery: Delivery, now: datetime, **kwargs) -> http.HttpResult:
+def _send_safely(delivery: Delivery, **kwargs) -> http.HttpResult:
     # Whatever goes wrong, the claimed attempt is recorded, so the retry schedule and its
     # limit still apply (an unrecorded claim would be retried for ever).
     try:
-        return _send(delivery, now, **kwargs)
+        return _send(delivery, **kwargs)
     except Exception as exc:
         logger.exception(
             "webhook delivery %s attempt %s failed", delivery.public_id, delivery.attempt_count
@@ -401,12 +419,24 @@ def _record_many(
         _outcome(delivery, record, result, now)
         for (delivery, record), result in zip(claimed, results, strict=True)
     ]
+    attempt_fields = ("status_code", "duration_ms", "category", "error", "response_body")
     with transaction.atomic():
-        DeliveryAttempt.objects.bulk_update(
-            [record for _, record in claimed],
-            ["status_code", "duration_ms", "category", "error", "response_body", "finished_at"],
+        update_rows(
+            DeliveryAttempt,
+            [
+                {"id": record.pk, **{name: getattr(record, name) for name in attempt_fields}}
+                for _, record in claimed
+            ],
+            match=("id",),
+            also={"finished_at": now},
         )
-        _update_deliveries([o.delivery_values for o in outcomes])
+        # Each delivery only if still at the attempt it claimed.
+        update_rows(
+            Delivery,
+            [o.delivery_values for o in outcomes],
+            match=("id", "attempt_count"),
+            also={"claimed_until": None},
+        )
         last: dict[int, Outcome] = {}
         for item in outcomes:
             if last.get(item.endpoint_id) is None or last[item.endpoint_id].kind != "gone":
@@ -424,41 +454,6 @@ def _record_many(
     for item in outcomes:
         if item.retry_countdown is not None:
             _enqueue_attempts([(item.delivery_id, item.attempt + 1)], item.retry_countdown)
-
-
-def _update_deliveries(rows: list[dict]) -> None:
-    if connection.vendor != "postgresql":
-        for row in rows:
-            values = dict(row)
-            pk, attempt = values.pop("id"), values.pop("attempt")
-            Delivery.objects.filter(pk=pk, attempt_count=attempt).update(
-                claimed_until=None, **values
-            )
-        return
-    columns = [
-        ("id", "bigint"),
-        ("attempt", "integer"),
-        ("status", "varchar"),
-        ("next_attempt_at", "timestamptz"),
-        ("last_status_code", "integer"),
-        ("last_error", "varchar"),
-        ("completed_at", "timestamptz"),
-        ("enqueued_at", "timestamptz"),
-    ]
-    row_sql = "(" + ", ".join(f"%s::{kind}" for _, kind in columns) + ")"
-    params = [row[name] for row in rows for name, _ in columns]
-    table = Delivery._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} AS d SET status = v.status, next_attempt_at = v.next_attempt_at,"  # noqa: S608 (the model's table; values bound)
-            " claimed_until = NULL, last_status_code = v.last_status_code,"
-            " last_error = v.last_error, completed_at = v.completed_at,"
-            " enqueued_at = v.enqueued_at"
-            f" FROM (VALUES {', '.join([row_sql] * len(rows))})"
-            f" AS v({', '.join(name for name, _ in columns)})"
-            " WHERE d.id = v.id AND d.attempt_count = v.attempt",
-            params,
-        )
 
 
 # --- endpoints --------------------------------------------------------------------------------
@@ -626,7 +621,7 @@ def attempt_delivery(delivery_id: int, attempt: int) -> DeliveryAttempt | None:
         .defer("endpoint__secret")  # read in _send, where a failure is this attempt's
         .get(pk=delivery_id)
     )
-    _record_many([(delivery, record)], [_send_safely(delivery, now)])
+    _record_many([(delivery, record)], [_send_safely(delivery)])
     return record
 
 
@@ -635,7 +630,6 @@ ENDPOINT_DISABLED = "refused: endpoint disabled"
 
 def _send(
     delivery: Delivery,
-    now: datetime,
     *,
     pool: http.ConnectionPool | None = None,
     bodies: dict[int, bytes] | None = None,
@@ -653,7 +647,7 @@ def _send(
         event_id=delivery.event.public_id,
         event_type=delivery.event_type,
         delivery_id=delivery.public_id,
-        timestamp=int(now.timestamp()),
+        timestamp=int(time.time()),  # when it is sent (a wave may wait a round)
         body=body,
     )
     return http.post(
@@ -730,7 +724,7 @@ def _outcome(
         result=result,
         delivery_values={
             "id": delivery.pk,
-            "attempt": attempt,
+            "attempt_count": attempt,
             "status": status,
             "next_attempt_at": retry_at,
             "last_status_code": result.status_code,

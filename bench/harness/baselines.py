@@ -3,7 +3,8 @@
 B_sql   pgbench running bench/sql/order_tx.sql (or adjust_tx.sql): the whole transaction in SQL.
 B_py    the same statements from a plain psycopg loop in Python, one connection per client.
 B_copy  COPY of the import file (S8), then INSERT … SELECT into products and outbox events.
-B_http  a raw http.client loop posting event bodies to the webhook stub (S7b).
+B_http  a raw http.client loop posting event bodies to the webhook stub (S7b), new
+        connections and keep-alive; the ratio is against the faster.
 """
 
 import csv
@@ -429,23 +430,32 @@ def b_copy(cfg: Config, account_id: int, csv_path: Path) -> dict:
 
 
 # --- B_http ---------------------------------------------------------------------------------------
-def b_http(port: int, *, clients: int, seconds: float, body: bytes) -> dict:
-    """Raw http.client POSTs to the stub, a new connection per request (as Vectis connects
-    per attempt), `clients` threads."""
+def b_http(
+    port: int, *, clients: int, seconds: float, body: bytes, keep_alive: bool = False
+) -> dict:
+    """Raw http.client POSTs to the stub from `clients` threads: a new connection per request,
+    or (`keep_alive`) one connection per thread for all its requests, as Vectis reuses a
+    connection the receiver keeps alive within a batch."""
     counts = [0] * clients
     deadline = time.monotonic() + seconds
 
     def loop(i: int) -> None:
+        conn = None
         while time.monotonic() < deadline:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            if conn is None:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
             conn.request(
                 "POST", f"/raw/{i}", body=body, headers={"Content-Type": "application/json"}
             )
             response = conn.getresponse()
             response.read()
-            conn.close()
+            if not keep_alive or response.will_close:
+                conn.close()
+                conn = None
             if response.status == 200:
                 counts[i] += 1
+        if conn is not None:
+            conn.close()
 
     threads = [threading.Thread(target=loop, args=(i,)) for i in range(clients)]
     for t in threads:

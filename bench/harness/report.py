@@ -155,7 +155,8 @@ def _main_table(sc: dict, prof: dict) -> list[str]:
         rate = r["deliveries_per_s"]
         rows.append(
             f"| S7b drain {r['events']:,} events → {r['expected_deliveries']:,} deliveries: "
-            f"deliveries /s | {rate:,.1f} | raw http.client loop {r['raw_http_per_s']:,.0f} /s | "
+            f"deliveries /s | {rate:,.1f} | raw http.client loop {r['raw_http_per_s']:,.0f} /s new "
+            f"connections, {r.get('raw_http_keep_alive_per_s', 0):,.0f} /s keep-alive | "
             f"{(r['over_raw'] or 0):.3f} | {r['delivered']:,} delivered in {r['span_s'] or 0:.0f} s"
             f"{'' if r['drained'] else ' (capped: not drained)'} |"
         )

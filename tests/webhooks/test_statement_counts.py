@@ -72,8 +72,11 @@ def test_an_attempt_made_already_is_not_made_again_by_a_batch(receiver_factory, 
 
 
 def test_each_wave_is_claimed_just_before_it_is_sent(receiver_factory, monkeypatch, settings):
-    # given 6 deliveries to a receiver that takes 0.3 s, and 2 delivery threads
+    # given 6 deliveries to a receiver that takes 0.3 s, 2 delivery threads, and a claim
+    # grace that leaves room for one round of timeouts only
     settings.VECTIS_WEBHOOK_DELIVERY_THREADS = 2
+    settings.VECTIS_WEBHOOK_TIMEOUT_SECONDS = 2
+    settings.VECTIS_WEBHOOK_CLAIM_GRACE_SECONDS = 3
     account = make_account("Waves")
     receiver = receiver_factory(default=Reply(hang_seconds=0.3))
     services.endpoint_create(
@@ -88,3 +91,29 @@ def test_each_wave_is_claimed_just_before_it_is_sent(receiver_factory, monkeypat
     assert len({a.attempted_at for a in attempts}) == 3
     assert all((a.finished_at - a.attempted_at).total_seconds() < 0.9 for a in attempts)
     assert (attempts[-1].attempted_at - attempts[0].attempted_at).total_seconds() >= 0.5
+
+
+def test_a_wave_holds_the_rounds_of_timeouts_that_fit_in_the_lease(
+    receiver_factory, monkeypatch, settings
+):
+    # given 2 delivery threads, a 2 s timeout and a 4 s claim grace: two rounds fit, so a
+    # wave claims 4 attempts; the last round ends by 4 s, within the 6 s lease
+    settings.VECTIS_WEBHOOK_DELIVERY_THREADS = 2
+    settings.VECTIS_WEBHOOK_TIMEOUT_SECONDS = 2
+    settings.VECTIS_WEBHOOK_CLAIM_GRACE_SECONDS = 4
+    assert services.wave_size() == 4
+    account = make_account("Rounds")
+    receiver = receiver_factory(default=Reply(hang_seconds=0.2))
+    services.endpoint_create(
+        account=account, data={"url": receiver.url, "events": ["*"], "active": True}
+    )
+    pairs = deliveries(account, 6, monkeypatch)
+    # when the batch is attempted
+    assert services.attempt_deliveries(pairs) == 6
+    # then 2 waves (4 + 2) were claimed, and every attempt ended within its lease
+    attempts = list(DeliveryAttempt.objects.order_by("attempted_at"))
+    waves = sorted({a.attempted_at for a in attempts})
+    assert len(waves) == 2
+    assert [sum(a.attempted_at == w for a in attempts) for w in waves] == [4, 2]
+    assert all((a.finished_at - a.attempted_at).total_seconds() < 6 for a in attempts)
+    assert Delivery.objects.filter(status=Delivery.SUCCEEDED, claimed_until=None).count() == 6
