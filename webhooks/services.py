@@ -291,11 +291,13 @@ def attempt_deliveries(pairs: list[tuple[int, int]]) -> int:
     reused by the later attempts of the batch to the same checked address. Returns how many
     were made (a repeat of a done attempt, or one another worker holds, is skipped)."""
     pairs = [(int(delivery_id), int(attempt)) for delivery_id, attempt in pairs]
-    wave = wave_size()
+    # Waves of even size (50 attempts at 24 a wave: 17, 17, 16 rather than 24, 24, 2).
+    waves = -(-len(pairs) // wave_size())
+    size = -(-len(pairs) // waves) if waves else 0
     made = 0
     with http.ConnectionPool() as pool:
-        for start in range(0, len(pairs), wave):
-            made += _attempt_wave(pairs[start : start + wave], pool)
+        for start in range(0, len(pairs), size or 1):
+            made += _attempt_wave(pairs[start : start + size], pool)
     return made
 
 
