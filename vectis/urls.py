@@ -1,12 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularSwaggerView
 
 from vectis.accounts.token import TokenView
-from vectis.api.views import HealthView
+from vectis.api.views import HealthView, SchemaView
 
 v1 = [
-    path("openapi.json", SpectacularJSONAPIView.as_view(), name="openapi"),
+    path("openapi.json", SchemaView.as_view(), name="openapi"),
     path("", include("catalog.urls")),
     path("", include("inventory.urls")),
     path("", include("orders.urls")),
