@@ -1,4 +1,3 @@
-from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from inventory.models import ADJUST_REASONS, MAX_ON_HAND, MAX_UNITS, LowStockRule
@@ -9,28 +8,18 @@ from inventory.representation import (
 )
 from inventory.selectors import SORTS
 from orders.representation import OrderSerializer
-from vectis.api.filters import DateOrDateTimeField, StrictBooleanField
+from vectis.api.filters import CommaListQueryField, DateOrDateTimeQueryField
 from vectis.api.serializers import StrictSerializer
 from vectis.serializers import BooleanField, CharField, DateTimeField, IntegerField
 
 MAX_HOLD_SECONDS = 30 * 24 * 3600
 
 
-def _one_of(attrs: dict, names: tuple[str, ...]) -> None:
-    given = [n for n in names if attrs.get(n) is not None]
-    if len(given) != 1:
-        raise serializers.ValidationError(
-            {names[0]: [f"Send exactly one of {' or '.join(names)}."]}, code="required"
-        )
-
-
 class ProductRefSerializer(StrictSerializer):
     sku = CharField(max_length=64, required=False, help_text="Product SKU.")
     product_id = CharField(max_length=32, required=False, help_text="Or the product id (`prd_…`).")
 
-    def validate(self, attrs):
-        _one_of(attrs, ("sku", "product_id"))
-        return attrs
+    one_of = (("sku", "product_id"),)
 
 
 # --- requests ----------------------------------------------------------------------------------
@@ -58,9 +47,10 @@ class AdjustSerializer(ProductRefSerializer):
     note = CharField(max_length=1000, required=False, allow_blank=True, default="")
     reference = CharField(max_length=200, required=False, allow_blank=True, default="")
 
+    one_of = (*ProductRefSerializer.one_of, ("quantity", "set_on_hand"))
+    schema_rules = {"properties": {"quantity": {"not": {"const": 0}}}}
+
     def validate(self, attrs):
-        attrs = super().validate(attrs)
-        _one_of(attrs, ("quantity", "set_on_hand"))
         if attrs.get("quantity") == 0:
             raise serializers.ValidationError(
                 {"quantity": ["quantity must not be 0."]}, code="invalid"
@@ -113,8 +103,13 @@ class ReserveSerializer(StrictSerializer):
         "they can; the rest is backordered.",
     )
 
+    one_of = (("reference", "order_id"),)
+    schema_rules = {
+        "dependentRequired": {"reference": ["items"]},
+        "dependentSchemas": {"order_id": {"not": {"required": ["expires_in"]}}},
+    }
+
     def validate(self, attrs):
-        _one_of(attrs, ("reference", "order_id"))
         if attrs.get("reference") is not None and not attrs.get("items"):
             raise serializers.ValidationError({"items": ["A hold needs items."]}, code="required")
         if attrs.get("order_id") is not None and attrs.get("expires_in") is not None:
@@ -134,9 +129,7 @@ class ReleaseSerializer(StrictSerializer):
         max_length=32, required=False, help_text="Everything the order has reserved."
     )
 
-    def validate(self, attrs):
-        _one_of(attrs, ("reservation_id", "reference", "order_id"))
-        return attrs
+    one_of = (("reservation_id", "reference", "order_id"),)
 
 
 class ThresholdSerializer(ProductRefSerializer):
@@ -153,43 +146,31 @@ class InventoryQuerySerializer(serializers.Serializer):
     """Query parameters of GET /v1/inventory. They arrive as strings, so DRF's own fields here
     rather than the JSON-typed ones of vectis.serializers."""
 
-    warehouse = serializers.CharField(
+    warehouse = CommaListQueryField(
         required=False, help_text="Warehouse id (`wh_…`), or a comma-separated list."
     )
-    product = serializers.CharField(
+    product = CommaListQueryField(
         required=False, help_text="Product id (`prd_…`), or a comma-separated list."
     )
-    sku = serializers.CharField(required=False, help_text="SKU, or a comma-separated list.")
+    sku = CommaListQueryField(required=False, help_text="SKU, or a comma-separated list.")
     location = serializers.CharField(
         required=False, help_text="Only products stocked in this location (`loc_…`)."
     )
     available_lte = serializers.IntegerField(
         required=False, min_value=-MAX_UNITS, max_value=MAX_UNITS
     )
-    below_threshold = serializers.CharField(
+    below_threshold = serializers.ChoiceField(
+        choices=["true", "false"],
         required=False,
         help_text="`true`: available ≤ low-stock threshold; `false`: above it or no threshold.",
     )
-    updated_after = serializers.CharField(
-        required=False, help_text="A date (midnight UTC) or an RFC 3339 date-time."
-    )
+    updated_after = DateOrDateTimeQueryField(required=False)
     sort = serializers.ChoiceField(
         choices=[*SORTS, *(f"-{name}" for name in SORTS)], required=False, default="sku"
     )
 
     def validate_below_threshold(self, value):
-        return _form_value(StrictBooleanField(), value)
-
-    def validate_updated_after(self, value):
-        return _form_value(DateOrDateTimeField(), value)
-
-
-def _form_value(field, value):
-    """The filter fields of vectis.api.filters, used in a serializer of query parameters."""
-    try:
-        return field.clean(value)
-    except DjangoValidationError as exc:
-        raise serializers.ValidationError(exc.messages[0], code="invalid") from None
+        return value == "true"
 
 
 # --- responses ---------------------------------------------------------------------------------

@@ -154,14 +154,14 @@ class InventoryViewSet(VectisGenericViewSet):
         if "warehouse" in query:
             filters.warehouse_ids = list(
                 Warehouse.objects.filter(
-                    account=self.account, public_id__in=_split(query["warehouse"])
+                    account=self.account, public_id__in=query["warehouse"]
                 ).values_list("pk", flat=True)
             )
         if "product" in query or "sku" in query:
             filters.product_ids = selectors.product_ids_for(
                 self.account,
-                public_ids=_split(query["product"]) if "product" in query else None,
-                skus=_split(query["sku"]) if "sku" in query else None,
+                public_ids=query.get("product"),
+                skus=query.get("sku"),
             )
         if "location" in query:
             location = Location.objects.filter(
@@ -366,10 +366,6 @@ class InventoryViewSet(VectisGenericViewSet):
             result = services.release(account_id=self.account.pk, reference=data["reference"])
         released = reservations_data(result.released)
         return Response({"released": released, "levels": levels_data(result.level_ids)})
-
-
-def _split(value: str) -> list[str]:
-    return [part.strip() for part in value.split(",") if part.strip()]
 
 
 @extend_schema_view(

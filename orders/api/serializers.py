@@ -61,12 +61,7 @@ class LineRefSerializer(StrictSerializer):
     sku = CharField(max_length=64, required=False)
     quantity = IntegerField(min_value=1, max_value=1_000_000)
 
-    def validate(self, attrs):
-        if bool(attrs.get("line_id")) == bool(attrs.get("sku")):
-            raise serializers.ValidationError(
-                {"line_id": ["Send exactly one of line_id or sku."]}, code="required"
-            )
-        return attrs
+    one_of = (("line_id", "sku"),)
 
 
 class HoldSerializer(StrictSerializer):

@@ -45,12 +45,7 @@ class ReturnLineInSerializer(StrictSerializer):
     reason = serializers.ChoiceField(choices=REASONS)
     note = CharField(max_length=500, required=False, allow_blank=True, default="")
 
-    def validate(self, attrs):
-        if bool(attrs.get("order_line_id")) == bool(attrs.get("sku")):
-            raise serializers.ValidationError(
-                {"order_line_id": ["Send exactly one of order_line_id or sku."]}, code="required"
-            )
-        return attrs
+    one_of = (("order_line_id", "sku"),)
 
 
 class ReturnCreateSerializer(StrictSerializer):
@@ -100,12 +95,7 @@ class ReceiveItemSerializer(StrictSerializer):
         help_text="Default: the default bin (restock) or the QUARANTINE bin (quarantine).",
     )
 
-    def validate(self, attrs):
-        if bool(attrs.get("order_line_id")) == bool(attrs.get("sku")):
-            raise serializers.ValidationError(
-                {"order_line_id": ["Send exactly one of order_line_id or sku."]}, code="required"
-            )
-        return attrs
+    one_of = (("order_line_id", "sku"),)
 
 
 class ReceiveSerializer(StrictSerializer):

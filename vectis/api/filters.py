@@ -15,6 +15,8 @@ from django.http import QueryDict
 from django_filters.filters import BaseCSVFilter, Filter
 from django_filters.rest_framework import DjangoFilterBackend
 from django_filters.utils import get_model_field
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.filters import BaseFilterBackend
 
@@ -65,8 +67,34 @@ class DateOrDateTimeField(forms.Field):
             raise _invalid(str(exc)) from None
 
 
+# What DateOrDateTimeField takes, as JSON Schema: a date or an RFC 3339 date-time with an
+# offset, years from 1000, up to 6 fractional digits. Not expressible: the instant must also
+# fall within years 1000-9999 in UTC (9999-12-31T23:00:00-05:00 does not).
+DATE_OR_DATE_TIME_SCHEMA = {
+    "type": "string",
+    "anyOf": [{"format": "date"}, {"format": "date-time"}],
+    "pattern": (
+        r"^[1-9]\d{3}-\d{2}-\d{2}"
+        r"(?:[Tt]\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:[Zz]|[+-]\d{2}:\d{2}))?$"
+    ),
+    "description": "A date (midnight UTC) or an RFC 3339 date-time with an offset.",
+}
+
+
+@extend_schema_field(DATE_OR_DATE_TIME_SCHEMA)
 class DateOrDateTimeFilter(django_filters.Filter):
     field_class = DateOrDateTimeField
+
+
+@extend_schema_field(DATE_OR_DATE_TIME_SCHEMA)
+class DateOrDateTimeQueryField(serializers.CharField):
+    """A query parameter of a serializer taking what DateOrDateTimeField takes."""
+
+    def to_internal_value(self, data):
+        try:
+            return DateOrDateTimeField().clean(super().to_internal_value(data))
+        except forms.ValidationError as exc:
+            raise ValidationError(exc.messages[0], code="invalid") from None
 
 
 # --- booleans ---------------------------------------------------------------------------------
@@ -111,6 +139,22 @@ class CommaListField(forms.Field):
                     "invalid_choice",
                 )
         return list(dict.fromkeys(entries))
+
+
+# An entry of a comma-separated list, as JSON Schema: no comma, not only spaces.
+LIST_ENTRY_SCHEMA = {"type": "string", "pattern": r"^[^,]*[^,\s][^,]*$"}
+
+
+@extend_schema_field({"type": "array", "items": LIST_ENTRY_SCHEMA})
+class CommaListQueryField(serializers.CharField):
+    """A query parameter of a serializer taking what CommaListField takes (`a` or `a,b`), as
+    a list."""
+
+    def to_internal_value(self, data):
+        try:
+            return CommaListField().clean(super().to_internal_value(data))
+        except forms.ValidationError as exc:
+            raise ValidationError(exc.messages[0], code="invalid") from None
 
 
 class CommaListFilter(BaseCSVFilter):

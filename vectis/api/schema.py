@@ -2,9 +2,14 @@
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import force_instance
+from rest_framework import serializers
 
 from vectis.accounts.scopes import SCOPES
+from vectis.api.filters import LIST_ENTRY_SCHEMA
+from vectis.api.idempotency import MAX_KEY_LENGTH
 from vectis.api.permissions import required_scopes
+from vectis.api.serializers import StrictSerializer
 
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
 
@@ -97,7 +102,13 @@ class VectisAutoSchema(AutoSchema):
                     "required": False,
                     "description": "Makes retries safe: the same key and body within 24 h "
                     "return the original response (header `Idempotent-Replayed: true`).",
-                    "schema": {"type": "string", "maxLength": 255},
+                    # Read without surrounding spaces; a blank key is a 400.
+                    "schema": {
+                        "type": "string",
+                        "minLength": 1,
+                        "maxLength": MAX_KEY_LENGTH,
+                        "pattern": r"\S",
+                    },
                 }
             )
         parameters.append(
@@ -105,10 +116,15 @@ class VectisAutoSchema(AutoSchema):
                 "name": "X-Request-ID",
                 "in": "header",
                 "required": False,
-                "description": "Your id for this request; echoed back, and in errors.",
-                "schema": {"type": "string", "maxLength": 128},
+                "description": "Your id for this request: echoed back, and in errors, when it "
+                "is 1 to 128 of `A-Z a-z 0-9 . _ : -`; any other value is replaced by an id "
+                "Vectis makes (never refused).",
+                "schema": {"type": "string"},
             }
         )
+        for parameter in parameters:
+            if parameter.get("in") == "query":
+                _exact_query_schema(parameter)
         responses = operation.setdefault("responses", {})
         wanted = []
         if authenticated:
@@ -134,9 +150,80 @@ class VectisAutoSchema(AutoSchema):
                         )
         return operation
 
+    def _map_basic_serializer(self, serializer, direction):
+        schema = super()._map_basic_serializer(serializer, direction)
+        serializer = force_instance(serializer)
+        if type(serializer).__dict__.get("__doc__") is None:
+            # No docstring of its own: not the base class's (StrictSerializer's) either.
+            schema.pop("description", None)
+        if direction == "request" and isinstance(serializer, StrictSerializer):
+            # The serializer refuses keys it does not know (and read-only ones).
+            schema["additionalProperties"] = False
+            groups = [
+                {"oneOf": [{"required": [name]} for name in names]} for names in serializer.one_of
+            ]
+            if len(groups) == 1:
+                schema.update(groups[0])
+            elif groups:
+                schema["allOf"] = groups
+            for key, rule in serializer.schema_rules.items():
+                if key == "properties":
+                    for name, extra in rule.items():
+                        schema["properties"][name].update(extra)
+                else:
+                    schema[key] = rule
+        return schema
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if (
+            direction == "request"
+            and isinstance(schema, dict)
+            and schema.get("type") == "array"
+            and isinstance(field, serializers.ListSerializer | serializers.ListField)
+        ):
+            if not field.allow_empty:
+                schema["minItems"] = max(1, schema.get("minItems", 0))
+            if getattr(field, "max_length", None) is not None:
+                schema["maxItems"] = min(field.max_length, schema.get("maxItems", field.max_length))
+        if (
+            direction == "request"
+            and isinstance(schema, dict)
+            and isinstance(field, serializers.CharField)
+            and schema.get("type") == "string"
+            and not {"pattern", "format", "enum", "oneOf", "anyOf"} & set(schema)
+        ):
+            schema["pattern"] = NO_NUL
+        return schema
+
     @staticmethod
     def _has_query_params(operation) -> bool:
         return any(p.get("in") == "query" for p in operation.get("parameters", []))
+
+
+# Text fields refuse NUL characters (DRF's and Django's CharField), and query values may not
+# be blank.
+NO_NUL = r"^[^\u0000]*$"
+NOT_BLANK_NO_NUL = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+
+
+def _exact_query_schema(parameter: dict) -> None:
+    """What every list endpoint does with a query parameter (vectis.api.filters), in its
+    schema: a list is one comma-separated value (`?status=a,b`; sending a parameter twice is
+    a 400) without empty entries, and a text value may not be blank."""
+    schema = parameter.get("schema", {})
+    if schema.get("type") == "array":
+        parameter["style"], parameter["explode"] = "form", False
+        schema.pop("minLength", None)  # a string keyword, meaningless on an array
+        items = schema.setdefault("items", {"type": "string"})
+        if items.get("type") == "string" and not {"enum", "pattern"} & set(items):
+            items.update(LIST_ENTRY_SCHEMA)
+        schema.setdefault("minItems", 1)
+    elif schema.get("type") == "string" and not {"enum", "pattern", "format", "anyOf"} & set(
+        schema
+    ):
+        schema["minLength"] = max(1, schema.get("minLength", 0))
+        schema["pattern"] = NOT_BLANK_NO_NUL
 
 
 def _error_response(description: str) -> dict:

@@ -17,10 +17,17 @@ class StrictSerializer(serializers.Serializer):
     `validation_error` naming it, with detail code `read_only` when the resource has that field
     (it is in `resource`, the resource's representation, or declared read-only here) and
     `unknown_field` otherwise. 409 `field_locked` is left to the services, for a writable field
-    that the object's state locks (an order's items once allocated).
+    that the object's state locks (an order's items once allocated). The schema of a request
+    body built from one refuses other keys (`additionalProperties: false`).
     """
 
     resource: type[serializers.Serializer] | None = None
+    # Groups of keys of which a request sends exactly one (a 400 `required` on the first name
+    # otherwise); the schema says it as `oneOf` (vectis.api.schema).
+    one_of: tuple[tuple[str, ...], ...] = ()
+    # JSON Schema for rules across fields that the schema states as such (`dependentRequired`,
+    # `not`): merged into the request body's schema; the serializer enforces them itself.
+    schema_rules: dict = {}
     _resource_fields: dict[type, frozenset[str]] = {}
 
     @classmethod
@@ -56,7 +63,13 @@ class StrictSerializer(serializers.Serializer):
                     ]
             if errors:
                 raise serializers.ValidationError(errors)
-        return super().to_internal_value(data)
+        attrs = super().to_internal_value(data)
+        for names in self.one_of:
+            if sum(attrs.get(name) is not None for name in names) != 1:
+                raise serializers.ValidationError(
+                    {names[0]: [f"Send exactly one of {' or '.join(names)}."]}, code="required"
+                )
+        return attrs
 
 
 class CodeField(CharField):

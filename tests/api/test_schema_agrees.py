@@ -1,0 +1,110 @@
+"""The schema says what the server does (issue 15): for bodies and query values on either
+side of a rule, the served schema's verdict (JSON Schema 2020-12) and the server's agree.
+Rules stated generically in vectis.api.schema: unknown keys refused, non-empty lists,
+"exactly one of" groups, no NUL in text, no blank or empty-entry query values, dates from
+year 1000."""
+
+import pytest
+from jsonschema import Draft202012Validator
+from rest_framework.test import APIClient
+
+pytestmark = pytest.mark.django_db
+
+FORMATS = Draft202012Validator.FORMAT_CHECKER
+
+
+@pytest.fixture(scope="module")
+def schema(django_db_blocker):
+    with django_db_blocker.unblock():
+        return APIClient().get("/v1/openapi.json").json()
+
+
+def body_verdict(schema, method: str, path: str, body) -> bool:
+    content = schema["paths"][path][method.lower()]["requestBody"]["content"]
+    root = {"components": schema["components"], **content["application/json"]["schema"]}
+    return Draft202012Validator(root, format_checker=FORMATS).is_valid(body)
+
+
+def query_verdict(schema, path: str, name: str, value: str) -> bool:
+    (parameter,) = [p for p in schema["paths"][path]["get"]["parameters"] if p["name"] == name]
+    sent = value.split(",") if parameter["schema"].get("type") == "array" else value
+    return Draft202012Validator(parameter["schema"], format_checker=FORMATS).is_valid(sent)
+
+
+def server_verdict(response) -> bool:
+    assert response.status_code < 300 or response.status_code == 400, response.content
+    return response.status_code < 300
+
+
+def adjust_cases(world):
+    base = {"warehouse_id": world.warehouse, "reason": "cycle_count"}
+    return [
+        ({**base, "sku": "A", "quantity": 1}, True),
+        ({**base, "product_id": world.product, "set_on_hand": 40}, True),
+        ({**base, "sku": "A", "product_id": world.product, "quantity": 1}, False),
+        ({**base, "quantity": 1}, False),
+        ({**base, "sku": "A"}, False),
+        ({**base, "sku": "A", "quantity": 1, "set_on_hand": 3}, False),
+        ({**base, "sku": "A", "quantity": 0}, False),
+        ({**base, "sku": "A", "quantity": 1, "colour": "red"}, False),
+        ({**base, "sku": "A", "quantity": 1, "note": "bad \x00 byte"}, False),
+    ]
+
+
+def test_adjust_bodies(world, schema):
+    for body, valid in adjust_cases(world):
+        assert body_verdict(schema, "POST", "/v1/inventory/adjust", body) is valid, body
+        response = world.api.post("/v1/inventory/adjust", body)
+        assert server_verdict(response) is valid, (body, response.content)
+
+
+def test_release_needs_exactly_one_of_three_keys(world, schema):
+    for body, valid in [
+        ({}, False),
+        ({"reference": "cart-1", "order_id": world.pending}, False),
+        ({"order_id": world.pending}, True),
+    ]:
+        assert body_verdict(schema, "POST", "/v1/inventory/release", body) is valid, body
+        response = world.api.post("/v1/inventory/release", body)
+        assert server_verdict(response) is valid, (body, response.content)
+
+
+def test_order_bodies(world, schema, account):
+    from tests.orders.conftest import REFERENCE_ORDER
+
+    good = {**REFERENCE_ORDER, "external_id": "AGREE-1", "items": [{"sku": "A", "quantity": 1}]}
+    for body, valid in [
+        ({**good, "items": []}, False),
+        ({**good, "external_id": "AGREE-2", "gift": True}, False),
+        ({**good, "external_id": "AGREE-\x00"}, False),
+        (good, True),
+    ]:
+        assert body_verdict(schema, "POST", "/v1/orders", body) is valid, body
+        response = world.api.post("/v1/orders", body)
+        assert server_verdict(response) is valid, (body, response.content)
+
+
+@pytest.mark.parametrize(
+    "path, name, value, valid",
+    [
+        ("/v1/orders", "sku", " ", False),
+        ("/v1/orders", "sku", "A\x00", False),
+        ("/v1/orders", "sku", "A", True),
+        ("/v1/orders", "status", "pending,,shipped", False),
+        ("/v1/orders", "status", "pending,shipped", True),
+        ("/v1/orders", "created_after", "0999-12-31", False),
+        ("/v1/orders", "created_after", "2026-01-31", True),
+        ("/v1/orders", "created_after", "2026-01-31T10:00:00.1234567Z", False),
+        ("/v1/orders", "created_after", "2026-01-31T10:00:00.123456+02:00", True),
+        ("/v1/inventory", "below_threshold", "yes", False),
+        ("/v1/inventory", "below_threshold", "true", True),
+        ("/v1/inventory", "warehouse", "wh_x,,wh_y", False),
+        ("/v1/inventory", "warehouse", "wh_x, wh_y", True),
+        ("/v1/inventory", "updated_after", "2026-02-30", False),
+        ("/v1/inventory", "updated_after", "2026-02-28", True),
+    ],
+)
+def test_query_values(world, schema, path, name, value, valid):
+    assert query_verdict(schema, path, name, value) is valid
+    response = world.api.get(path, {name: value})
+    assert server_verdict(response) is valid, response.content
