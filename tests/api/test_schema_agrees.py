@@ -88,6 +88,7 @@ def test_order_bodies(world, schema, account):
     "path, name, value, valid",
     [
         ("/v1/orders", "sku", " ", False),
+        ("/v1/orders", "sku", "\x1c\u3000", False),  # blank to Python, not to ECMA's \s
         ("/v1/orders", "sku", "A\x00", False),
         ("/v1/orders", "sku", "A", True),
         ("/v1/orders", "status", "pending,,shipped", False),

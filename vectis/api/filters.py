@@ -77,7 +77,8 @@ DATE_OR_DATE_TIME_SCHEMA = {
         r"^[1-9]\d{3}-\d{2}-\d{2}"
         r"(?:[Tt]\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:[Zz]|[+-]\d{2}:\d{2}))?$"
     ),
-    "description": "A date (midnight UTC) or an RFC 3339 date-time with an offset.",
+    "description": "A date (midnight UTC) or an RFC 3339 date-time with an offset; years "
+    "1000 to 9999, in UTC as well.",
 }
 
 

@@ -202,9 +202,11 @@ class VectisAutoSchema(AutoSchema):
 
 
 # Text fields refuse NUL characters (DRF's and Django's CharField), and query values may not
-# be blank.
+# be blank: have a character that is neither NUL nor what Python's str.strip() removes (listed,
+# since `\s` differs between regex engines: ECMA's lacks U+001C-U+001F and U+0085).
 NO_NUL = r"^[^\u0000]*$"
-NOT_BLANK_NO_NUL = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+_SPACE = r"\u0000\t-\r\u001c-\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+NOT_BLANK_NO_NUL = rf"^[^\u0000]*[^{_SPACE}][^\u0000]*$"
 
 
 def _exact_query_schema(parameter: dict) -> None:
