@@ -109,3 +109,17 @@ def test_query_values(world, schema, path, name, value, valid):
     assert query_verdict(schema, path, name, value) is valid
     response = world.api.get(path, {name: value})
     assert server_verdict(response) is valid, response.content
+
+
+@pytest.mark.parametrize("key, valid", [("\x1c ", False), (" ", False), ("retry-1", True)])
+def test_idempotency_keys(world, schema, key, valid):
+    (parameter,) = [
+        p
+        for p in schema["paths"]["/v1/warehouses"]["post"]["parameters"]
+        if p["name"] == "Idempotency-Key"
+    ]
+    assert Draft202012Validator(parameter["schema"]).is_valid(key) is valid
+    from tests.helpers import warehouse_body
+
+    response = world.api.post("/v1/warehouses", warehouse_body("IDEM"), key=key)
+    assert server_verdict(response) is valid, response.content

@@ -107,7 +107,7 @@ class VectisAutoSchema(AutoSchema):
                         "type": "string",
                         "minLength": 1,
                         "maxLength": MAX_KEY_LENGTH,
-                        "pattern": r"\S",
+                        "pattern": NOT_BLANK_NO_NUL,
                     },
                 }
             )
