@@ -123,3 +123,20 @@ def test_idempotency_keys(world, schema, key, valid):
 
     response = world.api.post("/v1/warehouses", warehouse_body("IDEM"), key=key)
     assert server_verdict(response) is valid, response.content
+
+
+def test_the_blank_rule_lists_exactly_what_the_server_strips():
+    # Listed rather than `\s`, whose meaning differs between regex engines (ECMA's, used by
+    # schema validators such as schemathesis's, lacks U+001C-U+001F and U+0085).
+    import re
+
+    from vectis.api.schema import NOT_BLANK_NO_NUL
+
+    pattern = re.compile(NOT_BLANK_NO_NUL)
+    assert "\\s" not in NOT_BLANK_NO_NUL and "\\S" not in NOT_BLANK_NO_NUL
+    disagree = [
+        hex(code)
+        for code in range(0x3001)
+        if (chr(code).strip() == "" or code == 0) != (pattern.search(chr(code)) is None)
+    ]
+    assert disagree == []
