@@ -21,7 +21,9 @@ def test_remaining_counts_down_then_429_with_retry_after(account, small_bucket):
     for _ in range(5):
         response = api.get("/v1/warehouses")
         assert response.status_code == 200
-        assert response["X-RateLimit-Limit"] == "5"
+        # the sustained rate a minute (as the reference shows 100), the bucket as the burst
+        assert response["X-RateLimit-Limit"] == "1"
+        assert response["X-RateLimit-Burst"] == "5"
         remaining.append(int(response["X-RateLimit-Remaining"]))
     assert remaining == [4, 3, 2, 1, 0]
     # when the burst is exhausted
@@ -37,9 +39,12 @@ def test_remaining_counts_down_then_429_with_retry_after(account, small_bucket):
 @pytest.mark.django_db
 def test_headers_on_every_authenticated_response_including_errors(api):
     for response in (api.get("/v1/warehouses"), api.get("/v1/warehouses/wh_nope")):
-        assert {"X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"} <= set(
-            response.headers
-        )
+        assert {
+            "X-RateLimit-Limit",
+            "X-RateLimit-Burst",
+            "X-RateLimit-Remaining",
+            "X-RateLimit-Reset",
+        } <= set(response.headers)
     assert int(api.get("/v1/warehouses")["X-RateLimit-Reset"]) > 1_700_000_000
 
 
@@ -136,3 +141,11 @@ def test_fifty_concurrent_requests_against_bucket_of_ten_admit_ten(settings, clo
     # then exactly 10 were admitted and 40 refused
     assert statuses.count(200) == 10
     assert statuses.count(429) == 40
+
+
+@pytest.mark.django_db
+def test_the_defaults_report_what_the_reference_shows(api):
+    response = api.get("/v1/warehouses")
+    assert response["X-RateLimit-Limit"] == "100"
+    assert response["X-RateLimit-Burst"] == "200"
+    assert int(response["X-RateLimit-Remaining"]) == 199

@@ -47,8 +47,9 @@ return {allowed, tostring(tokens), tostring(now), generation}
 @dataclass(frozen=True)
 class Decision:
     allowed: bool
-    limit: int
-    remaining: int
+    limit: int  # sustained requests a minute (what the reference's X-RateLimit-Limit says)
+    burst: int  # bucket capacity: how many may come at once
+    remaining: int  # tokens left: up to `burst`, so above `limit` while a burst is unspent
     reset: int  # unix seconds when the bucket is full again
     retry_after: int  # seconds until one token is available (0 when allowed)
     generation: str | None = None  # of token verifications, read in the same round trip
@@ -56,6 +57,7 @@ class Decision:
     def headers(self) -> dict[str, str]:
         return {
             "X-RateLimit-Limit": str(self.limit),
+            "X-RateLimit-Burst": str(self.burst),
             "X-RateLimit-Remaining": str(self.remaining),
             "X-RateLimit-Reset": str(self.reset),
         }
@@ -66,7 +68,8 @@ def _decide(
 ) -> Decision:
     return Decision(
         allowed=allowed,
-        limit=capacity,
+        limit=round(rate * 60),
+        burst=capacity,
         remaining=max(0, math.floor(tokens)),
         reset=math.ceil(now + (capacity - tokens) / rate),
         retry_after=0 if allowed else max(1, math.ceil((1 - tokens) / rate)),

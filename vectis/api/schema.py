@@ -42,8 +42,11 @@ ERROR_SCHEMA = {
 }
 
 _RATE_HEADERS = {
-    "X-RateLimit-Limit": "Bucket capacity (burst) of this client.",
-    "X-RateLimit-Remaining": "Requests left in the bucket now.",
+    "X-RateLimit-Limit": "Sustained requests a minute this client may send (100 by default).",
+    "X-RateLimit-Burst": "How many requests may come at once: the bucket's capacity (200 by "
+    "default), refilled at the sustained rate.",
+    "X-RateLimit-Remaining": "Requests that may be sent now: tokens left in the bucket, up to "
+    "the burst (so above the limit while a burst is unspent).",
     "X-RateLimit-Reset": "Unix time (seconds) at which the bucket is full again.",
 }
 
