@@ -9,7 +9,7 @@ PORT ?= 8000
 VECTIS_ENV ?= development
 export VECTIS_ENV
 
-.PHONY: run test install install-dev lint format migrate clean
+.PHONY: run test install install-dev lint format migrate clean contract bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,4 +44,6 @@ format: install-dev
 
 clean:
 	rm -rf $(VENV) staticfiles vectis.sqlite3 .pytest_cache .ruff_cache
+## Contract run: schemathesis against a server of the project (tests/contract/run.py); CONTRACT_ARGS=--deep
+contract: install-dev ; $(BIN)/python tests/contract/run.py $(CONTRACT_ARGS)
 bench: install-dev ; $(BIN)/python bench/run.py $(BENCH_ARGS)  # order pipeline vs its database (bench/README.md); BENCH_ARGS=--quick

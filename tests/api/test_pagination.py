@@ -87,3 +87,12 @@ def test_bad_sort_is_400(api):
     response = api.get("/v1/warehouses", {"sort": "password"})
     assert response.status_code == 400
     assert error_of(response)["field"] == "sort"
+
+
+@pytest.mark.django_db
+def test_a_page_beyond_the_deepest_is_a_400_naming_it(api):
+    # an offset past the database's integers was a 409 "conflict" (found by schemathesis)
+    response = api.get("/v1/events", {"page": "48282968522753773821493248"})
+    assert response.status_code == 400
+    assert response.json()["error"]["field"] == "page"
+    assert api.get("/v1/events", {"page": "1000000"}).status_code == 200

@@ -27,6 +27,8 @@ from vectis.api.filters import check_query_params
 
 DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 100
+# Deeper than this, page through with `cursor` (an offset this deep is slow anyway).
+MAX_PAGE = 1_000_000
 # Above this many matches `meta.total` is an estimate (DESIGN.md §7: exact only while cheap).
 EXACT_COUNT_LIMIT = 10_000
 
@@ -169,7 +171,7 @@ class PagePagination(BasePagination):
             self.more = len(rows) > self.per_page
             self.rows = rows[: self.per_page]
             return self.rows
-        self.page = _positive_int(params.get("page"), "page", 1)
+        self.page = _positive_int(params.get("page"), "page", 1, MAX_PAGE)
         self.total, self.estimated = bounded_count(queryset)
         offset = (self.page - 1) * self.per_page
         # One row more says whether a next page exists; a page past the end is empty, not an
@@ -263,8 +265,9 @@ class PagePagination(BasePagination):
                 "name": "page",
                 "in": "query",
                 "required": False,
-                "description": "Page number, from 1. A page past the end returns empty `data`.",
-                "schema": {"type": "integer", "minimum": 1, "default": 1},
+                "description": f"Page number, from 1 to {MAX_PAGE:,}. A page past the end "
+                "returns empty `data`; page deeper with `cursor`.",
+                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1},
             },
             {
                 "name": "per_page",

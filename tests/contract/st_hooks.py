@@ -1,0 +1,65 @@
+"""Schemathesis hooks of the contract run (tests/contract/run.py): what the API requires that
+JSON Schema cannot state, so the fuzzer does not mistake it for a disagreement.
+
+- An Idempotency-Key sent again with another body is a 422 by design: each generated key
+  that is valid is made unique.
+- A `cursor` is valid only as the server issued it (`meta.next_cursor`); `page` and `cursor`
+  are not sent together: a generated valid cursor is dropped.
+- Bodies refer to objects of the account (SKUs, ids); unknown ones are a 400 naming the
+  field. A generated valid reference is replaced by a real one of the seeded account
+  (VECTIS_CONTRACT_REFS, a JSON object written by run.py).
+- Webhook URLs point at the local stub only (VECTIS_CONTRACT_STUB), so nothing is sent
+  elsewhere.
+"""
+
+import json
+import os
+import uuid
+
+import schemathesis
+
+REFS = json.loads(os.environ.get("VECTIS_CONTRACT_REFS", "{}"))
+STUB = os.environ.get("VECTIS_CONTRACT_STUB", "http://127.0.0.1:9/")
+
+
+def _valid_text(value) -> bool:
+    return isinstance(value, str) and value.strip() != "" and "\x00" not in value
+
+
+def _refer(value, key):
+    if key in REFS and _valid_text(value):
+        return REFS[key]
+    return value
+
+
+def _walk(node):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if isinstance(value, dict | list):
+                _walk(value)
+            else:
+                node[key] = _refer(value, key)
+    elif isinstance(node, list):
+        for item in node:
+            _walk(item)
+
+
+@schemathesis.hook
+def map_case(ctx, case):
+    """On cases meant to be valid only (a negative case keeps what makes it invalid). The case
+    hook, not the per-part ones: the coverage phase applies only case hooks."""
+    meta = getattr(case, "meta", None)
+    mode = getattr(getattr(meta, "generation", None), "mode", None)
+    if mode is not None and str(mode) != "positive":
+        return case
+    if case.headers and _valid_text(case.headers.get("Idempotency-Key")):
+        case.headers["Idempotency-Key"] = f"st-{uuid.uuid4().hex}"
+    if case.query and "cursor" in case.query and _valid_text(case.query["cursor"]):
+        del case.query["cursor"]
+    body = case.body
+    url = body.get("url") if isinstance(body, dict) else None
+    if isinstance(url, str) and url.startswith(("http://", "https://")):
+        body["url"] = STUB
+    if isinstance(body, dict | list):
+        _walk(body)
+    return case
