@@ -2,8 +2,9 @@
 
 import re
 
-SKU_RE = re.compile(r"^[A-Za-z0-9._\-]{1,64}$")
-HS_CODE_RE = re.compile(r"^\d{4}(\.?\d{2}){1,3}$")
+# \Z, not $: Python's $ also matches before a trailing newline ("ABC\n").
+SKU_RE = re.compile(r"^[A-Za-z0-9._\-]{1,64}\Z")
+HS_CODE_RE = re.compile(r"^\d{4}(\.?\d{2}){1,3}\Z")
 
 
 def gtin_checksum_ok(code: str) -> bool:

@@ -16,6 +16,7 @@ import threading
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 
+from django.core.validators import RegexValidator
 from rest_framework import serializers
 
 from vectis.countries import COUNTRY_CODES
@@ -67,6 +68,8 @@ class _ISOCode(CharField):
         kwargs.setdefault("max_length", self.length)
         kwargs.setdefault("min_length", self.length)
         super().__init__(**kwargs)
+        # The codes, in either case, as the schema's pattern (to_internal_value answers first).
+        self.validators.append(RegexValidator(_any_case(self.codes), code=self.error_code))
 
     def to_internal_value(self, data):
         value = super().to_internal_value(data).upper()
@@ -76,6 +79,13 @@ class _ISOCode(CharField):
                 f"{shown!r} is not an {self.standard} code.", code=self.error_code
             )
         return value
+
+
+def _any_case(codes: frozenset[str]) -> str:
+    """A regex matching exactly these codes in any letter case ("[Uu][Ss]|…"), for JSON Schema
+    (which has no case-insensitive flag)."""
+    spelled = ("".join(f"[{c}{c.lower()}]" if c.isalpha() else c for c in code) for code in codes)
+    return "^(?:" + "|".join(sorted(spelled)) + ")$"
 
 
 class CountryField(_ISOCode):

@@ -1,5 +1,7 @@
 import json
 
+from django.core.validators import RegexValidator
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from catalog.models import SkuAlias
@@ -19,11 +21,15 @@ from vectis.serializers import (
 
 MAX_COMPONENTS = 50
 
+HS_CODE_MESSAGE = "HS code: 6 to 10 digits, optionally dotted (6109.10)."
+
 
 class SkuField(CharField):
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", 64)
         super().__init__(**kwargs)
+        # Also what the schema states as its pattern (to_internal_value answers first).
+        self.validators.append(RegexValidator(SKU_RE, code="invalid_sku"))
 
     def to_internal_value(self, data):
         value = super().to_internal_value(data)
@@ -52,6 +58,12 @@ class BarcodeField(CharField):
         return value
 
 
+@extend_schema_field(
+    {
+        "type": "object",
+        "description": "Your own data: a JSON object, at most 16 kB as compact JSON.",
+    }
+)
 class MetadataField(serializers.JSONField):
     def to_internal_value(self, data):
         value = super().to_internal_value(data)
@@ -87,7 +99,12 @@ class ProductCreateSerializer(StrictSerializer):
     name = CharField(max_length=300)
     description = CharField(required=False, allow_blank=True)
     barcode = BarcodeField(required=False)
-    hs_code = CharField(max_length=12, required=False, allow_blank=True)
+    hs_code = CharField(
+        max_length=12,
+        required=False,
+        allow_blank=True,
+        validators=[RegexValidator(HS_CODE_RE, HS_CODE_MESSAGE, code="invalid_hs_code")],
+    )
     country_of_origin = CountryField(required=False, allow_blank=True)
     weight = DecimalField(
         max_digits=12, decimal_places=3, min_value=0, required=False, allow_null=True
@@ -105,9 +122,7 @@ class ProductCreateSerializer(StrictSerializer):
 
     def validate_hs_code(self, value):
         if value and not HS_CODE_RE.match(value):
-            raise serializers.ValidationError(
-                "HS code: 6 to 10 digits, optionally dotted (6109.10).", code="invalid_hs_code"
-            )
+            raise serializers.ValidationError(HS_CODE_MESSAGE, code="invalid_hs_code")
         return value.replace(".", "")
 
     def validate(self, attrs):

@@ -140,3 +140,45 @@ def test_the_blank_rule_lists_exactly_what_the_server_strips():
         if (chr(code).strip() == "" or code == 0) != (pattern.search(chr(code)) is None)
     ]
     assert disagree == []
+
+
+def test_body_date_times(world, schema):
+    path = f"/v1/packages/{world.shipped_package}/tracking"
+    for when, valid in [
+        ("0999-06-01T10:00:00Z", False),
+        ("2026-06-01T10:00:00.1234567Z", False),
+        ("2026-06-01T10:00:00.123456+02:00", True),
+    ]:
+        body = {"status": "in_transit", "occurred_at": when}
+        assert body_verdict(schema, "POST", "/v1/packages/{id}/tracking", body) is valid, when
+        assert server_verdict(world.api.post(path, body)) is valid, when
+
+
+def test_product_bodies(world, schema):
+    n = iter(range(100))
+
+    def product(**fields):
+        return {"sku": f"AGREE-{next(n)}", "name": "Agreeing product", **fields}
+
+    for body, valid in [
+        (product(price=""), False),
+        (product(price="-"), False),
+        (product(price="1e2"), False),
+        (product(price="12.34567"), False),
+        (product(price="0012.5000"), True),
+        (product(hs_code="6109.10"), True),
+        (product(hs_code="61"), False),
+        (product(country_of_origin="pt"), True),
+        (product(country_of_origin="XX"), False),
+        (product(metadata=None), False),
+        (product(metadata={"a": 1}), True),
+    ]:
+        assert body_verdict(schema, "POST", "/v1/products", body) is valid, body
+        assert server_verdict(world.api.post("/v1/products", body)) is valid, body
+
+
+def test_webhook_event_types(world, schema):
+    for events, valid in [(["order.created"], True), (["order.nope"], False), (["*"], True)]:
+        body = {"url": "http://127.0.0.1:9/hook", "events": events}
+        assert body_verdict(schema, "POST", "/v1/webhooks", body) is valid, events
+        assert server_verdict(world.api.post("/v1/webhooks", body)) is valid, events

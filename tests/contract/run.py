@@ -180,7 +180,7 @@ def main() -> int:
             *extra,
         ]
         print("$", " ".join(command), flush=True)
-        result = subprocess.run(command, cwd=ROOT, env=env)
+        result = subprocess.run(command, cwd=work, env=env)  # its cache stays in `work`
         seen = tally(ndjson) if ndjson.exists() else {}
         print(f"\n{'operation':60} {'2xx':>6} {'4xx':>6} {'5xx':>6}")
         never = []

@@ -8,6 +8,8 @@ JSON Schema cannot state, so the fuzzer does not mistake it for a disagreement.
 - Bodies refer to objects of the account (SKUs, ids); unknown ones are a 400 naming the
   field. A generated valid reference is replaced by a real one of the seeded account
   (VECTIS_CONTRACT_REFS, a JSON object written by run.py).
+- JSON Schema counts 1.0 as an integer, the API does not (a JSON integer only): whole
+  floats are sent as integers.
 - Webhook URLs point at the local stub only (VECTIS_CONTRACT_STUB), so nothing is sent
   elsewhere.
 """
@@ -38,10 +40,21 @@ def _walk(node):
             if isinstance(value, dict | list):
                 _walk(value)
             else:
-                node[key] = _refer(value, key)
+                node[key] = _whole(_refer(value, key))
     elif isinstance(node, list):
-        for item in node:
-            _walk(item)
+        for index, item in enumerate(node):
+            if isinstance(item, dict | list):
+                _walk(item)
+            else:
+                node[index] = _whole(item)
+
+
+def _whole(value):
+    # JSON Schema counts 1.0 as an integer; the API reads only a JSON integer as one (a
+    # number field takes either).
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    return value
 
 
 @schemathesis.hook

@@ -2,6 +2,7 @@
 
 import re
 
+from django.core.validators import RegexValidator
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import force_instance
@@ -194,9 +195,26 @@ class VectisAutoSchema(AutoSchema):
         if (
             direction == "request"
             and isinstance(schema, dict)
+            and isinstance(field, serializers.DecimalField)
+            and "string" in _types(schema)
+            and field.max_digits is not None
+        ):
+            schema["pattern"] = _decimal_pattern(field)
+        if (
+            direction == "request"
+            and isinstance(schema, dict)
+            and isinstance(field, serializers.DateTimeField)
+            and schema.get("format") == "date-time"
+        ):
+            # vectis.serializers.parse_date_time: years from 1000, up to 6 fractional digits.
+            schema["pattern"] = DATE_TIME_PATTERN
+        if (
+            direction == "request"
+            and isinstance(schema, dict)
             and isinstance(field, serializers.CharField)
-            and schema.get("type") == "string"
+            and "string" in _types(schema)
             and not {"pattern", "format", "enum", "oneOf", "anyOf"} & set(schema)
+            and not any(isinstance(v, RegexValidator) for v in field.validators)
         ):
             schema["pattern"] = NO_NUL
         return schema
@@ -210,8 +228,27 @@ class VectisAutoSchema(AutoSchema):
 # be blank: have a character that is neither NUL nor what Python's str.strip() removes (listed,
 # since `\s` differs between regex engines: ECMA's lacks U+001C-U+001F and U+0085).
 NO_NUL = r"^[^\u0000]*$"
+DATE_TIME_PATTERN = (
+    r"^[1-9]\d{3}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:[Zz]|[+-]\d{2}:\d{2})$"
+)
 _SPACE = r"\u0000\t-\r\u001c-\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 NOT_BLANK_NO_NUL = rf"^[^\u0000]*[^{_SPACE}][^\u0000]*$"
+
+
+def _types(schema: dict) -> list:
+    kind = schema.get("type")
+    return kind if isinstance(kind, list) else [kind]
+
+
+def _decimal_pattern(field) -> str:
+    """What vectis.serializers.DecimalField takes as a string: digits with an optional
+    fraction (no exponent, "+", spaces or negative zero), within the field's digits; leading
+    zeros do not count, trailing ones do (DRF's precision check)."""
+    whole = field.max_digits - field.decimal_places
+    signed = field.min_value is None or field.min_value < 0
+    sign = r"(?!-0*(?:\.0*)?$)-?" if signed else ""
+    fraction = rf"(?:\.\d{{1,{field.decimal_places}}})?" if field.decimal_places else ""
+    return rf"^{sign}0*\d{{1,{max(whole, 1)}}}{fraction}$"
 
 
 def _exact_query_schema(parameter: dict) -> None:

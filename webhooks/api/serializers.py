@@ -1,8 +1,15 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from vectis.api.serializers import StrictSerializer
 from vectis.serializers import BooleanField, CharField, DateTimeField, IntegerField, URLField
+from webhooks.event_types import EVENT_TYPES
 from webhooks.models import Delivery, DeliveryAttempt, Event, WebhookEndpoint
+
+
+@extend_schema_field({"type": "string", "enum": ["*", *sorted(EVENT_TYPES)]})
+class EventTypeField(CharField):
+    """An event type, or "*" for all (the services check it; the schema lists them)."""
 
 
 class WebhookEndpointSerializer(serializers.ModelSerializer):
@@ -37,7 +44,7 @@ class WebhookEndpointCreateSerializer(StrictSerializer):
     resource = WebhookEndpointWithSecretSerializer
     url = URLField(max_length=2048)
     events = serializers.ListField(
-        child=CharField(max_length=64),
+        child=EventTypeField(max_length=64),
         allow_empty=False,
         max_length=100,
         help_text='Event types to receive, or ["*"] for every type.',
@@ -49,7 +56,7 @@ class WebhookEndpointCreateSerializer(StrictSerializer):
 class WebhookEndpointUpdateSerializer(StrictSerializer):
     url = URLField(max_length=2048, required=False)
     events = serializers.ListField(
-        child=CharField(max_length=64),
+        child=EventTypeField(max_length=64),
         allow_empty=False,
         max_length=100,
         required=False,
