@@ -174,10 +174,22 @@ class SkuAliasCreateSerializer(StrictSerializer):
     alias = CharField(max_length=128)
 
 
+@extend_schema_field(
+    {
+        "type": "object",
+        "required": ["sku"],
+        "properties": {"sku": {"type": "string"}},
+        "description": "A product as in POST /v1/products (its update fields when the SKU "
+        "exists). An invalid one is reported in `results`; with `atomic=true` it refuses "
+        "the whole request.",
+    }
+)
+class BulkProductField(serializers.DictField):
+    pass
+
+
 class ProductBulkSerializer(StrictSerializer):
-    products = serializers.ListField(
-        child=serializers.DictField(), allow_empty=False, max_length=1000
-    )
+    products = serializers.ListField(child=BulkProductField(), allow_empty=False, max_length=1000)
 
 
 class BulkItemErrorSerializer(serializers.Serializer):

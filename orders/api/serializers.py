@@ -105,6 +105,9 @@ class ItemChangeSerializer(StrictSerializer):
     quantity = IntegerField(min_value=0, max_value=1_000_000)
     price = MoneyField(required=False)
 
+    # Enforced below with its own message; stated in the schema as one of.
+    schema_rules = {"oneOf": [{"required": ["line_id"]}, {"required": ["sku"]}]}
+
     def validate(self, attrs):
         if bool(attrs.get("line_id")) == bool(attrs.get("sku")):
             raise serializers.ValidationError(

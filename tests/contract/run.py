@@ -108,9 +108,11 @@ def main() -> int:
         "Warehouse; from orders.models import Order; "
         "p = Product.objects.filter(type='simple').order_by('pk').first(); "
         "w = Warehouse.objects.order_by('-priority').first(); "
+        "loc = w.locations.filter(code='DEFAULT').first(); "
         "o = Order.objects.order_by('pk').first(); "
         "print(json.dumps({'sku': p.sku, 'product_id': p.public_id, "
         "'warehouse_id': w.public_id, 'from_warehouse_id': w.public_id, "
+        "'location_id': loc.public_id, 'barcode': '4006381333931', "
         "'order_id': o.public_id if o else None}))",
         capture_output=True,
     ).stdout

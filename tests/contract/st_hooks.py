@@ -8,6 +8,9 @@ JSON Schema cannot state, so the fuzzer does not mistake it for a disagreement.
 - Bodies refer to objects of the account (SKUs, ids); unknown ones are a 400 naming the
   field. A generated valid reference is replaced by a real one of the seeded account
   (VECTIS_CONTRACT_REFS, a JSON object written by run.py).
+- A barcode's check digit and an order's total (line prices times quantities, plus totals,
+  at most 9,999,999,999) are rules across digits and fields: a valid barcode is sent, and
+  an order whose total would exceed the bound gets prices of 1.
 - JSON Schema counts 1.0 as an integer, the API does not (a JSON integer only): whole
   floats are sent as integers.
 - Webhook URLs point at the local stub only (VECTIS_CONTRACT_STUB), so nothing is sent
@@ -75,4 +78,36 @@ def map_case(ctx, case):
         body["url"] = STUB
     if isinstance(body, dict | list):
         _walk(body)
+    for order in _orders(case.path, body):
+        _bound_total(order)
     return case
+
+
+def _orders(path: str, body):
+    if not isinstance(body, dict):
+        return []
+    if path == "/v1/orders":
+        return [body]
+    if path == "/v1/orders/bulk" and isinstance(body.get("orders"), list):
+        return [o for o in body["orders"] if isinstance(o, dict)]
+    return []
+
+
+def _bound_total(order: dict) -> None:
+    items = [i for i in order.get("items", []) if isinstance(i, dict)]
+    total = 0.0
+    for item in items:
+        try:
+            total += float(item.get("price", 0)) * float(item.get("quantity", 0))
+        except (TypeError, ValueError):
+            return
+    for value in (order.get("totals") or {}).values():
+        try:
+            total += abs(float(value))
+        except (TypeError, ValueError):
+            return
+    if total > 9_999_999_999 - 1_000_000:
+        for item in items:
+            item["price"] = "1"
+        if isinstance(order.get("totals"), dict):
+            order["totals"] = {k: "0" for k in order["totals"]}

@@ -362,7 +362,26 @@ def postprocess_schema(result, generator, request, public):
     result["paths"] = paths
     result["webhooks"] = _webhooks_section(schemas)
     _add_links(result)
+    _require_bodies(result)
     return result
+
+
+def _require_bodies(result) -> None:
+    """A request body that `{}` does not satisfy (required keys, a `oneOf`) is required: the
+    server answers a request without one as it answers `{}`, with a 400."""
+    schemas = result.get("components", {}).get("schemas", {})
+    for item in result.get("paths", {}).values():
+        for operation in item.values():
+            body = operation.get("requestBody") if isinstance(operation, dict) else None
+            if not body:
+                continue
+            for content in body.get("content", {}).values():
+                schema = content.get("schema", {})
+                ref = schema.get("$ref", "")
+                if ref.startswith("#/components/schemas/"):
+                    schema = schemas.get(ref.rsplit("/", 1)[1], {})
+                if schema.get("required") or {"oneOf", "allOf"} & set(schema):
+                    body["required"] = True
 
 
 _OPERATIONS = ("get", "put", "patch", "delete", "post")
