@@ -179,3 +179,19 @@ def test_health_endpoint(client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json()["database"] == "ok"
+
+
+def test_operations_with_a_body_document_413_and_415_and_answer_them(schema, api):
+    with_body = [
+        (path, method)
+        for path, item in schema["paths"].items()
+        for method, operation in item.items()
+        if isinstance(operation, dict) and "requestBody" in operation and path.startswith("/v1/")
+    ]
+    assert len(with_body) >= 30
+    for path, method in with_body:
+        responses = schema["paths"][path][method]["responses"]
+        assert {"413", "415"} <= set(responses), (method, path)
+    response = api.http.post("/v1/warehouses", "code=X", content_type="text/plain")
+    assert response.status_code == 415
+    assert response.json()["error"]["code"] == "unsupported_media_type"

@@ -62,6 +62,9 @@ _COMMON_ERRORS = {
     "(`idempotency_in_progress`).",
     "422": "The Idempotency-Key was used with a different request (`idempotency_key_reused`).",
     "429": "Rate limit exceeded (`rate_limited`); see `Retry-After`.",
+    "413": "The body is larger than the limit (`payload_too_large`).",
+    "415": "The body is not JSON (`unsupported_media_type`): send "
+    "`Content-Type: application/json`.",
 }
 
 
@@ -137,6 +140,8 @@ class VectisAutoSchema(AutoSchema):
             wanted += ["401", "403", "429"]
         if method in ("POST", "PUT", "PATCH") or self._has_query_params(operation):
             wanted.append("400")
+        if "requestBody" in operation:
+            wanted += ["413", "415"]
         if "{" in path:
             wanted.append("404")
         if method == "POST" and authenticated:
