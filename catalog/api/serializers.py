@@ -58,10 +58,24 @@ class BarcodeField(CharField):
         return value
 
 
+def _has_huge_integer(value) -> bool:
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, int) and not isinstance(node, bool) and not -(2**63) < node < 2**63:
+            return True
+    return False
+
+
 @extend_schema_field(
     {
         "type": "object",
-        "description": "Your own data: a JSON object, at most 16 kB as compact JSON.",
+        "description": "Your own data: a JSON object, at most 16 kB as compact JSON; integers "
+        "within 64 bits.",
     }
 )
 class MetadataField(serializers.JSONField):
@@ -69,6 +83,11 @@ class MetadataField(serializers.JSONField):
         value = super().to_internal_value(data)
         if not isinstance(value, dict):
             raise serializers.ValidationError("metadata must be a JSON object.", code="invalid")
+        if _has_huge_integer(value):
+            # JSON allows any integer; stored, one beyond 64 bits could not be rendered back.
+            raise serializers.ValidationError(
+                "metadata integers must be within ±9223372036854775807.", code="invalid"
+            )
         if len(json.dumps(value).encode()) > METADATA_MAX_BYTES:
             raise serializers.ValidationError("metadata must be at most 16 kB.", code="too_large")
         return value

@@ -91,3 +91,20 @@ def test_token_endpoint_still_reads_shallow_json(account):
     )
     assert response.status_code == 200, response.content
     assert response.json()["scope"] == "orders:read"
+
+
+def test_metadata_integers_beyond_64_bits_are_refused(world):
+    # found by schemathesis: stored, such an order answered 500 on every read after
+    path = f"/v1/orders/{world.pending}"
+    response = world.api.patch(path, {"metadata": {"n": 2**64}})
+    assert response.status_code == 400
+    assert response.json()["error"]["field"] == "metadata"
+    within = {"n": 2**63 - 1, "nested": [{"m": -(2**63) + 1}]}
+    assert world.api.patch(path, {"metadata": within}).status_code == 200
+    assert world.api.get(path).json()["metadata"] == within
+
+
+def test_the_renderer_still_renders_integers_beyond_64_bits():
+    from vectis.api.renderers import ORJSONRenderer
+
+    assert json.loads(ORJSONRenderer().render({"n": 2**70})) == {"n": 2**70}

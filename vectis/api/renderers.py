@@ -17,4 +17,9 @@ class ORJSONRenderer(JSONRenderer):
     def render(self, data, accepted_media_type=None, renderer_context=None):
         if data is None:
             return b""
-        return orjson.dumps(data, default=_default, option=orjson.OPT_NON_STR_KEYS)
+        try:
+            return orjson.dumps(data, default=_default, option=orjson.OPT_NON_STR_KEYS)
+        except TypeError:
+            # orjson stops at integers beyond 64 bits; the standard library does not (stored
+            # data from before they were refused must still render).
+            return super().render(data, accepted_media_type, renderer_context)
