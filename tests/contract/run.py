@@ -8,8 +8,8 @@ DATABASE_URL is set, else a temporary SQLite file), a Celery worker when REDIS_U
 and the webhook stub every webhook URL is pointed at (tests/contract/st_hooks.py). Seeds the
 demo account, takes a token with every scope, runs `st run` with tests/contract/schemathesis.toml
 and prints, per operation, the responses by status class. Exits non-zero on any failure or
-on an operation that never answered 2xx. Everything stops by itself (bounded examples and a
-time budget); traffic goes to 127.0.0.1 only.
+on an operation that never answered 2xx. Everything stops by itself (a bounded number of
+examples, and with --deep a 30-minute budget); traffic goes to 127.0.0.1 only.
 """
 
 import argparse
