@@ -1,6 +1,22 @@
 import pytest
 
 from tests.webhooks.receiver import Receiver
+from webhooks import services
+from webhooks.models import Delivery, Event
+
+
+def undelivered(account, events: int, monkeypatch) -> list[tuple[int, int]]:
+    """(delivery id, 1) for the deliveries of `events` new events, fanned out but not
+    attempted yet (their attempts are not queued), in id order."""
+    created = [
+        Event.objects.create(account=account, type="order.created", data={"n": n})
+        for n in range(events)
+    ]
+    with monkeypatch.context() as patch:
+        patch.setattr(services, "_enqueue_attempts", lambda *args, **kwargs: None)
+        services.fan_out_many([e.pk for e in created])
+    pks = Delivery.objects.filter(event__in=created).order_by("pk").values_list("pk", flat=True)
+    return [(pk, 1) for pk in pks]
 
 
 @pytest.fixture

@@ -9,23 +9,12 @@ import socket
 import pytest
 
 from tests.helpers import make_account
+from tests.webhooks.conftest import undelivered
 from tests.webhooks.receiver import Reply
 from webhooks import http, services, ssrf
-from webhooks.models import Delivery, Event
+from webhooks.models import Delivery
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("local_targets")]
-
-
-def _pairs(account, events: int, monkeypatch) -> list[tuple[int, int]]:
-    """Deliveries fanned out but not attempted yet (their attempts are not queued)."""
-    created = [
-        Event.objects.create(account=account, type="order.created", data={"n": n})
-        for n in range(events)
-    ]
-    with monkeypatch.context() as patch:
-        patch.setattr(services, "_enqueue_attempts", lambda *args, **kwargs: None)
-        services.fan_out_many([e.pk for e in created])
-    return [(pk, 1) for pk in Delivery.objects.values_list("pk", flat=True).order_by("pk")]
 
 
 def test_a_batch_reuses_the_connections_a_receiver_keeps_open(
@@ -36,7 +25,7 @@ def test_a_batch_reuses_the_connections_a_receiver_keeps_open(
     account = make_account("Kept")
     receiver = receiver_factory(keep_alive=True)
     services.endpoint_create(account=account, data={"url": receiver.url, "events": ["*"]})
-    pairs = _pairs(account, 24, monkeypatch)
+    pairs = undelivered(account, 24, monkeypatch)
     # when the batch is attempted
     assert services.attempt_deliveries(pairs) == 24
     # then every one is delivered, over no more connections than there are sending threads
@@ -54,7 +43,7 @@ def test_a_receiver_that_closes_each_connection_gets_a_new_one_per_attempt(
     account = make_account("Closing")
     receiver = receiver_factory()
     services.endpoint_create(account=account, data={"url": receiver.url, "events": ["*"]})
-    assert services.attempt_deliveries(_pairs(account, 6, monkeypatch)) == 6
+    assert services.attempt_deliveries(undelivered(account, 6, monkeypatch)) == 6
     assert Delivery.objects.filter(status=Delivery.SUCCEEDED).count() == 6
     assert receiver.connections == 6
 
@@ -69,7 +58,7 @@ def test_a_kept_connection_the_receiver_dropped_is_replaced_and_nothing_is_lost(
     receiver = receiver_factory(keep_alive=True, default=Reply(drop_after=True))
     services.endpoint_create(account=account, data={"url": receiver.url, "events": ["*"]})
     # when 5 deliveries go out one after another on the kept connection
-    assert services.attempt_deliveries(_pairs(account, 5, monkeypatch)) == 5
+    assert services.attempt_deliveries(undelivered(account, 5, monkeypatch)) == 5
     # then each found the kept connection closed, opened a new one, and was delivered once
     assert Delivery.objects.filter(status=Delivery.SUCCEEDED).count() == 5
     assert len(receiver.requests) == 5

@@ -5,28 +5,16 @@ import pytest
 
 from tests.helpers import make_account
 from tests.statements import count_statements
+from tests.webhooks.conftest import undelivered
 from tests.webhooks.receiver import Reply
 from webhooks import services
-from webhooks.models import Delivery, DeliveryAttempt, Event
+from webhooks.models import Delivery, DeliveryAttempt
 
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("local_targets"),
 ]
-
-
-def deliveries(account, events: int, monkeypatch) -> list[tuple[int, int]]:
-    """Deliveries fanned out but not attempted yet (their attempts are not queued)."""
-    created = [
-        Event.objects.create(account=account, type="order.created", data={"n": n})
-        for n in range(events)
-    ]
-    with monkeypatch.context() as patch:
-        patch.setattr(services, "_enqueue_attempts", lambda *args, **kwargs: None)
-        services.fan_out_many([e.pk for e in created])
-    pairs = Delivery.objects.filter(event__in=created).values_list("pk", flat=True)
-    return [(pk, 1) for pk in pairs]
 
 
 def test_a_batch_of_attempts_costs_the_same_for_1_and_20(receiver_factory, monkeypatch, settings):
@@ -39,7 +27,7 @@ def test_a_batch_of_attempts_costs_the_same_for_1_and_20(receiver_factory, monke
         )
     counts = {}
     for events in (1, 10):  # 2 endpoints: 2 and 20 deliveries, half of them failing
-        pairs = deliveries(account, events, monkeypatch)
+        pairs = undelivered(account, events, monkeypatch)
         with count_statements() as seen:
             made = services.attempt_deliveries(pairs)
         assert made == len(pairs) == 2 * events
@@ -64,7 +52,7 @@ def test_an_attempt_made_already_is_not_made_again_by_a_batch(receiver_factory, 
     services.endpoint_create(
         account=account, data={"url": receiver.url, "events": ["*"], "active": True}
     )
-    pairs = deliveries(account, 3, monkeypatch)
+    pairs = undelivered(account, 3, monkeypatch)
     assert services.attempt_deliveries(pairs) == 3
     assert services.attempt_deliveries(pairs) == 0
     assert len(receiver.requests) == 3
@@ -82,7 +70,7 @@ def test_each_wave_is_claimed_just_before_it_is_sent(receiver_factory, monkeypat
     services.endpoint_create(
         account=account, data={"url": receiver.url, "events": ["*"], "active": True}
     )
-    pairs = deliveries(account, 6, monkeypatch)
+    pairs = undelivered(account, 6, monkeypatch)
     # when the batch is attempted
     assert services.attempt_deliveries(pairs) == 6
     # then it went out in 3 waves, each attempt logged in flight right before its request, so
@@ -107,7 +95,7 @@ def test_a_wave_holds_the_rounds_of_timeouts_that_fit_in_the_lease(
     services.endpoint_create(
         account=account, data={"url": receiver.url, "events": ["*"], "active": True}
     )
-    pairs = deliveries(account, 6, monkeypatch)
+    pairs = undelivered(account, 6, monkeypatch)
     # when the batch is attempted
     assert services.attempt_deliveries(pairs) == 6
     # then 2 waves of even size (3 + 3, not 4 + 2) were claimed, and every attempt ended

@@ -187,37 +187,25 @@ class VectisAutoSchema(AutoSchema):
 
     def _map_serializer_field(self, field, direction, bypass_extensions=False):
         schema = super()._map_serializer_field(field, direction, bypass_extensions)
-        if (
-            direction == "request"
-            and isinstance(schema, dict)
-            and schema.get("type") == "array"
-            and isinstance(field, serializers.ListSerializer | serializers.ListField)
-        ):
+        if direction != "request" or not isinstance(schema, dict):
+            return schema
+        types = _types(schema)
+        lists = serializers.ListSerializer | serializers.ListField
+        if schema.get("type") == "array" and isinstance(field, lists):
             if not field.allow_empty:
                 schema["minItems"] = max(1, schema.get("minItems", 0))
             if getattr(field, "max_length", None) is not None:
                 schema["maxItems"] = min(field.max_length, schema.get("maxItems", field.max_length))
-        if (
-            direction == "request"
-            and isinstance(schema, dict)
-            and isinstance(field, serializers.DecimalField)
-            and "string" in _types(schema)
-            and field.max_digits is not None
-        ):
-            schema["pattern"] = _decimal_pattern(field)
-        if (
-            direction == "request"
-            and isinstance(schema, dict)
-            and isinstance(field, serializers.DateTimeField)
-            and schema.get("format") == "date-time"
-        ):
-            # vectis.serializers.parse_date_time: years from 1000, up to 6 fractional digits.
-            schema["pattern"] = DATE_TIME_PATTERN
-        if (
-            direction == "request"
-            and isinstance(schema, dict)
-            and isinstance(field, serializers.CharField)
-            and "string" in _types(schema)
+        elif isinstance(field, serializers.DecimalField):
+            if "string" in types and field.max_digits is not None:
+                schema["pattern"] = _decimal_pattern(field)
+        elif isinstance(field, serializers.DateTimeField):
+            if schema.get("format") == "date-time":
+                # vectis.serializers.parse_date_time: years from 1000, up to 6 fractional digits.
+                schema["pattern"] = DATE_TIME_PATTERN
+        elif (
+            isinstance(field, serializers.CharField)
+            and "string" in types
             and not {"pattern", "format", "enum", "oneOf", "anyOf"} & set(schema)
             and not any(isinstance(v, RegexValidator) for v in field.validators)
         ):
