@@ -73,7 +73,8 @@ def _check_components(components: list[dict], *, kit_sku: str, types: dict[str, 
         if sku not in types:
             raise ValidationFailed(f"Invalid SKU: {sku} not found", field=where, code="unknown_sku")
         if types[sku] == Product.TYPE_KIT:
-            raise ValidationFailed(
+            # another product's state, not the body's shape: a conflict
+            raise Conflict(
                 f"{sku} is a kit; kits cannot contain kits.", field=where, code="kit_nesting"
             )
 
@@ -130,8 +131,8 @@ def _with_stock(product_ids: list[int]) -> set[int]:
     return products_with_stock_rows(product_ids)
 
 
-def _nesting_error() -> ValidationFailed:
-    return ValidationFailed(
+def _nesting_error() -> Conflict:
+    return Conflict(
         "This product is a component of a kit, and kits cannot be nested.",
         field="type",
         code="kit_nesting",
@@ -349,7 +350,7 @@ def _check_batch(
                 raise ValidationFailed(
                     "A kit needs at least one component.", field="components", code="required"
                 )
-        except (ValidationFailed, ProductHasStock, KitInUse) as exc:
+        except (ValidationFailed, Conflict) as exc:  # this item's, reported in its result
             outcomes.append(BulkOutcome.failed(item.index, item.data["sku"], exc))
             refused.add(item.index)
     return [i for i in accepted if i.index not in refused]

@@ -7,7 +7,7 @@ from vectis.serializers import represent
 
 
 class ReturnReceiptSerializer(serializers.ModelSerializer):
-    location_id = serializers.CharField(source="location.public_id", default=None)
+    location_id = serializers.CharField(source="location.public_id", default=None, allow_null=True)
 
     class Meta:
         model = ReturnReceipt
@@ -35,7 +35,12 @@ class ReturnLineSerializer(serializers.ModelSerializer):
 class ReturnSerializer(serializers.ModelSerializer):
     id = serializers.CharField(source="public_id")
     order_id = serializers.CharField(source="order.public_id")
-    warehouse_id = serializers.CharField(source="warehouse.public_id", default=None)
+    warehouse_id = serializers.CharField(
+        source="warehouse.public_id",
+        default=None,
+        allow_null=True,
+        help_text="The receiving warehouse; null until the return is authorized.",
+    )
     lines = ReturnLineSerializer(many=True)
     refund = serializers.JSONField(help_text="amount, currency, reference, status (recorded).")
     label = serializers.SerializerMethodField()

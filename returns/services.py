@@ -98,7 +98,7 @@ def return_create(
     for index, line, _ in resolved:
         room = line.quantity_shipped - claimed.get(line.pk, 0)
         if wanted[line.pk] > room:
-            raise ValidationFailed(
+            raise Conflict(
                 f"Line {line.sku} can return at most {max(room, 0)} more units "
                 f"({line.quantity_shipped} shipped, {claimed.get(line.pk, 0)} already on returns).",
                 field=f"lines[{index}].quantity",
@@ -245,7 +245,7 @@ def return_receive(*, ret: Return, items: list[dict], actor: str = "") -> Return
     taking: dict[int, int] = defaultdict(int)
     plan = []
     for index, item in enumerate(items):
-        where = f"items[{index}]"
+        where = f"lines[{index}]"
         line = next(
             (
                 ln

@@ -1,4 +1,4 @@
-from vectis.errors import DuplicateError, ValidationFailed
+from vectis.errors import Conflict, DuplicateError
 
 
 class DuplicateWarehouseCode(DuplicateError):
@@ -11,6 +11,6 @@ class DuplicateLocationCode(DuplicateError):
     default_message = "A location with this code already exists in this warehouse."
 
 
-class DefaultLocationRequired(ValidationFailed):
+class DefaultLocationRequired(Conflict):
     code = "default_location_required"
     default_message = "The default location of a warehouse cannot be deactivated."

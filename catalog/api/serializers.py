@@ -8,6 +8,7 @@ from catalog.models import SkuAlias
 from catalog.representation import ProductSerializer
 from catalog.validators import HS_CODE_RE, SKU_RE, gtin_checksum_ok
 from vectis.api.serializers import StrictSerializer
+from vectis.errors import Conflict
 from vectis.serializers import (
     METADATA_MAX_BYTES,
     BooleanField,
@@ -139,6 +140,25 @@ class ProductCreateSerializer(StrictSerializer):
     metadata = MetadataField(required=False)
     components = KitComponentInSerializer(many=True, required=False, max_length=MAX_COMPONENTS)
 
+    # _check_kit_shape, as JSON Schema: a kit has components, any other product none.
+    schema_rules = {
+        "if": {"required": ["type"], "properties": {"type": {"const": "kit"}}},
+        "then": {"required": ["components"], "properties": {"components": {"minItems": 1}}},
+        "else": {"properties": {"components": {"maxItems": 0}}},
+    }
+    example = {
+        "sku": "HOODIE-GRY-L",
+        "name": "Hoodie, grey, L",
+        "barcode": "4006381333931",
+        "hs_code": "6110.20",
+        "country_of_origin": "PT",
+        "weight": "0.650",
+        "weight_unit": "kg",
+        "price": "49.00",
+        "currency": "USD",
+        "low_stock_threshold": 5,
+    }
+
     def validate_hs_code(self, value):
         if value and not HS_CODE_RE.match(value):
             raise serializers.ValidationError(HS_CODE_MESSAGE, code="invalid_hs_code")
@@ -155,11 +175,22 @@ class ProductUpdateSerializer(ProductCreateSerializer):
     type = serializers.ChoiceField(choices=["simple", "kit"], required=False)
     name = CharField(max_length=300, required=False)
 
+    # Whether components are needed depends on the product as it is (its type, its kit).
+    schema_rules: dict = {}
+    example = {"name": "Hoodie, heather grey, L", "price": "45.00"}
+
     def validate(self, attrs):
         current = self.context.get("product")
         product_type = attrs.get("type", current.type if current else None)
         if "components" not in attrs and "type" not in attrs:
             return attrs
+        if product_type == "kit" and "components" not in attrs and not (current and current.is_kit):
+            # what the product is now decides it (a kit already has components): a conflict
+            raise Conflict(
+                "This product has no components; send them to make it a kit.",
+                field="components",
+                code="components_required",
+            )
         return _check_kit_shape(
             attrs, product_type, existing_components=bool(current and current.is_kit)
         )
@@ -192,12 +223,22 @@ class SkuAliasCreateSerializer(StrictSerializer):
     channel = CharField(max_length=64)
     alias = CharField(max_length=128)
 
+    example = {"channel": "amazon", "alias": "B0C1234XYZ"}
+
 
 @extend_schema_field(
     {
         "type": "object",
         "required": ["sku"],
-        "properties": {"sku": {"type": "string"}},
+        # read first, for every item, to match items to existing products
+        "properties": {
+            "sku": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 64,
+                "pattern": SKU_RE.pattern.replace("\\Z", "$"),
+            }
+        },
         "description": "A product as in POST /v1/products (its update fields when the SKU "
         "exists). An invalid one is reported in `results`; with `atomic=true` it refuses "
         "the whole request.",
@@ -209,6 +250,13 @@ class BulkProductField(serializers.DictField):
 
 class ProductBulkSerializer(StrictSerializer):
     products = serializers.ListField(child=BulkProductField(), allow_empty=False, max_length=1000)
+
+    example = {
+        "products": [
+            {"sku": "SOCK-BLK", "name": "Socks, black", "price": "8.00"},
+            {"sku": "SOCK-WHT", "name": "Socks, white", "price": "8.00"},
+        ]
+    }
 
 
 class BulkItemErrorSerializer(serializers.Serializer):

@@ -48,6 +48,13 @@ class AdjustSerializer(ProductRefSerializer):
     reference = CharField(max_length=200, required=False, allow_blank=True, default="")
 
     one_of = (*ProductRefSerializer.one_of, ("quantity", "set_on_hand"))
+    example = {
+        "sku": "TEE-BLK-M",
+        "warehouse_id": "wh_3kTq9ZbV7xNc2LmR8pYd",
+        "quantity": 24,
+        "reason": "received",
+        "reference": "PO-1042",
+    }
     schema_rules = {"properties": {"quantity": {"not": {"const": 0}}}}
 
     def validate(self, attrs):
@@ -69,6 +76,14 @@ class TransferSerializer(ProductRefSerializer):
         max_length=32, required=False, help_text="Default: the warehouse's default bin."
     )
     note = CharField(max_length=1000, required=False, allow_blank=True, default="")
+
+    example = {
+        "sku": "TEE-BLK-M",
+        "quantity": 5,
+        "from_warehouse_id": "wh_3kTq9ZbV7xNc2LmR8pYd",
+        "to_warehouse_id": "wh_7Rn2KpX4vQm8ZcT5bLw9",
+        "note": "Rebalance before the sale",
+    }
 
 
 class ReserveItemSerializer(ProductRefSerializer):
@@ -104,6 +119,11 @@ class ReserveSerializer(StrictSerializer):
     )
 
     one_of = (("reference", "order_id"),)
+    example = {
+        "reference": "cart-8812",
+        "items": [{"sku": "MUG-WHT", "quantity": 2}],
+        "expires_in": 900,
+    }
     schema_rules = {
         "dependentRequired": {"reference": ["items"]},
         "dependentSchemas": {"order_id": {"not": {"required": ["expires_in"]}}},
@@ -130,6 +150,7 @@ class ReleaseSerializer(StrictSerializer):
     )
 
     one_of = (("reservation_id", "reference", "order_id"),)
+    example = {"reference": "cart-8812"}
 
 
 class ThresholdSerializer(ProductRefSerializer):
@@ -140,6 +161,12 @@ class ThresholdSerializer(ProductRefSerializer):
         allow_null=True,
         help_text="Alert when available ≤ this in this warehouse; null: use the product's.",
     )
+
+    example = {
+        "sku": "MUG-WHT",
+        "warehouse_id": "wh_3kTq9ZbV7xNc2LmR8pYd",
+        "low_stock_threshold": 10,
+    }
 
 
 class InventoryQuerySerializer(serializers.Serializer):

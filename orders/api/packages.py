@@ -52,11 +52,19 @@ class PackageUpdateSerializer(StrictSerializer):
     weight_unit = serializers.ChoiceField(choices=["g", "kg", "oz", "lb"], required=False)
     dimensions = PackageDimensionsInSerializer(required=False)
 
+    example = {
+        "weight": "1.250",
+        "weight_unit": "kg",
+        "dimensions": {"length": "30", "width": "20", "height": "10", "unit": "cm"},
+    }
+
 
 class PackageSplitSerializer(StrictSerializer):
     lines = LineRefSerializer(
         many=True, allow_empty=False, max_length=500, help_text="What moves to the new package."
     )
+
+    example = {"lines": [{"sku": "TEE-BLK-M", "quantity": 1}]}
 
 
 class PackageShipSerializer(StrictSerializer):
@@ -73,12 +81,21 @@ class PackageShipSerializer(StrictSerializer):
     weight_unit = serializers.ChoiceField(choices=["g", "kg", "oz", "lb"], required=False)
     dimensions = PackageDimensionsInSerializer(required=False)
 
+    example = {"carrier": "local", "weight": "1.250", "weight_unit": "kg"}
+
 
 class TrackingInSerializer(StrictSerializer):
     status = serializers.ChoiceField(choices=TrackingEvent.STATUSES)
     occurred_at = DateTimeField()
     location = CharField(max_length=200, required=False, allow_blank=True, default="")
     description = CharField(max_length=500, required=False, allow_blank=True, default="")
+
+    example = {
+        "status": "in_transit",
+        "occurred_at": "2026-12-01T14:30:00Z",
+        "location": "Phoenix, AZ",
+        "description": "Departed facility",
+    }
 
 
 class PackageSplitResultSerializer(serializers.Serializer):

@@ -55,6 +55,26 @@ class OrderCreateSerializer(StrictSerializer):
     hold = BooleanField(required=False, default=False)
     hold_reason = CharField(max_length=500, required=False, allow_blank=True)
 
+    example = {
+        "external_id": "SHOP-1001",
+        "channel": "shopify",
+        "items": [
+            {"sku": "TEE-BLK-M", "quantity": 2, "price": "19.00"},
+            {"sku": "MUG-WHT", "quantity": 1, "price": "12.50"},
+        ],
+        "ship_to": {
+            "name": "Ada Lovelace",
+            "address1": "12 Market St",
+            "city": "Phoenix",
+            "state": "AZ",
+            "postal_code": "85004",
+            "country": "US",
+        },
+        "currency": "USD",
+        "shipping_method": "ground",
+        "totals": {"shipping": "4.95", "tax": "3.60"},
+    }
+
 
 class LineRefSerializer(StrictSerializer):
     line_id = CharField(max_length=32, required=False)
@@ -67,6 +87,8 @@ class LineRefSerializer(StrictSerializer):
 class HoldSerializer(StrictSerializer):
     reason = CharField(max_length=500)
 
+    example = {"reason": "Address to be confirmed by the customer"}
+
 
 class CancelSerializer(StrictSerializer):
     reason = CharField(max_length=500, required=False, allow_blank=True, default="")
@@ -77,6 +99,8 @@ class CancelSerializer(StrictSerializer):
         max_length=MAX_LINES,
         help_text="Cancel only these units (a partial cancel); default: everything unshipped.",
     )
+
+    example = {"reason": "Customer changed their mind"}
 
 
 class PackageInSerializer(StrictSerializer):
@@ -95,6 +119,8 @@ class ShipSerializer(StrictSerializer):
         max_length=50,
         help_text="Default: one package per warehouse with everything allocated there.",
     )
+
+    example = {}
 
 
 class ItemChangeSerializer(StrictSerializer):
@@ -132,6 +158,8 @@ class OrderUpdateSerializer(StrictSerializer):
     priority = IntegerField(required=False, min_value=-1000, max_value=1000)
     items = ItemChangeSerializer(many=True, required=False, allow_empty=False, max_length=MAX_LINES)
 
+    example = {"notes": "Leave at the back door", "tags": ["vip"], "priority": 10}
+
 
 class OrderStatusSerializer(serializers.Serializer):
     id = CharField(source="public_id")
@@ -151,6 +179,8 @@ class OrderBulkSerializer(StrictSerializer):
         help_text="Up to 100 order bodies as for POST /v1/orders.",
     )
 
+    example = {"orders": [{**OrderCreateSerializer.example, "external_id": "SHOP-1002"}]}
+
 
 class BulkOrderResultSerializer(serializers.Serializer):
     index = IntegerField()
@@ -165,6 +195,8 @@ class CancelBulkSerializer(StrictSerializer):
         child=CharField(max_length=32), allow_empty=False, max_length=MAX_BULK
     )
     reason = CharField(max_length=500, required=False, allow_blank=True, default="")
+
+    example = {"order_ids": ["ord_9mKd4TzQ7wLx2NbV6cHp"], "reason": "Fraud check failed"}
 
 
 class CancelBulkResultSerializer(serializers.Serializer):

@@ -18,7 +18,7 @@ from orders.services.packages import (
     sync_pending_packages,
 )
 from vectis.db_retry import atomic_with_retry
-from vectis.errors import ValidationFailed
+from vectis.errors import Conflict, ValidationFailed
 from webhooks import services as webhooks
 
 
@@ -51,10 +51,11 @@ def _spread(lines: list[OrderLine], item: dict, room, where: str) -> list[tuple[
             remaining -= part
     if remaining:
         total = sum(room(line) for line in matches)
-        raise ValidationFailed(
+        # what the order's lines hold now decides it: a conflict with their state
+        raise Conflict(
             f"Only {total} units of {matches[0].sku} can be taken here.",
             field=f"{where}.quantity",
-            code="not_allocated" if "packages" in where else "validation_error",
+            code="not_allocated" if "packages" in where else "quantity_unavailable",
         )
     return parts
 

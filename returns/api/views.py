@@ -11,6 +11,7 @@ from orders.models import Order
 from returns import services
 from returns.models import CONDITIONS, DISPOSITIONS, REASONS, Return
 from returns.representation import ReturnSerializer, returns_queryset
+from vectis.api.deprecation import Deprecated, day
 from vectis.api.filters import CommaListFilter, TimestampFilterSet
 from vectis.api.serializers import StrictSerializer
 from vectis.api.views import VectisGenericViewSet, validated
@@ -57,6 +58,12 @@ class ReturnCreateSerializer(StrictSerializer):
     )
     notes = CharField(max_length=5000, required=False, allow_blank=True, default="")
 
+    example = {
+        "order_id": "ord_9mKd4TzQ7wLx2NbV6cHp",
+        "lines": [{"sku": "TEE-BLK-M", "quantity": 1, "reason": "wrong_item"}],
+        "notes": "Ordered M, wanted L",
+    }
+
 
 class RefundSerializer(StrictSerializer):
     amount = MoneyField()
@@ -74,13 +81,19 @@ class AuthorizeSerializer(StrictSerializer):
     refund = RefundSerializer(required=False)
     label = BooleanField(default=False, help_text="Issue a return label.")
 
+    example = {"label": True}
+
 
 class RejectSerializer(StrictSerializer):
     reason = CharField(max_length=500)
 
+    example = {"reason": "Outside the 30-day return window"}
+
 
 class CloseSerializer(StrictSerializer):
     refund = RefundSerializer(required=False)
+
+    example = {"refund": {"amount": "19.00", "currency": "USD", "status": "issued"}}
 
 
 class ReceiveItemSerializer(StrictSerializer):
@@ -99,7 +112,22 @@ class ReceiveItemSerializer(StrictSerializer):
 
 
 class ReceiveSerializer(StrictSerializer):
-    items = ReceiveItemSerializer(many=True, allow_empty=False, max_length=500)
+    lines = ReceiveItemSerializer(many=True, allow_empty=False, max_length=500)
+
+    # Line arrays are named as their resource names its lines (docs/api.md): a return's `lines`.
+    deprecated_aliases = {
+        "items": Deprecated("lines", since=day("2026-12-04"), sunset=day("2027-06-30"))
+    }
+    example = {
+        "lines": [
+            {
+                "sku": "TEE-BLK-M",
+                "quantity_received": 1,
+                "condition": "new",
+                "disposition": "restock",
+            }
+        ]
+    }
 
 
 @extend_schema_view(
@@ -130,7 +158,7 @@ class ReturnViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VectisGene
     @extend_schema(
         summary="Request a return (RMA)",
         description="Lines by `order_line_id` or `sku`; each may return at most what shipped "
-        "minus what other open or received returns claim (400 `over_return` naming the line).",
+        "minus what other open or received returns claim (409 `over_return` naming the line).",
         tags=TAGS,
         request=ReturnCreateSerializer,
         responses={201: ReturnSerializer},
@@ -217,7 +245,7 @@ class ReturnViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VectisGene
         ret = self.get_object()
         data = validated(ReceiveSerializer, request.data)
         items = []
-        for index, item in enumerate(data["items"]):
+        for index, item in enumerate(data["lines"]):
             if item.get("location_id"):
                 location = Location.objects.filter(
                     account=self.account, public_id=item["location_id"]
@@ -225,7 +253,7 @@ class ReturnViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VectisGene
                 if location is None:
                     raise ValidationFailed(
                         f"Invalid location_id: {item['location_id']} not found",
-                        field=f"items[{index}].location_id",
+                        field=f"lines[{index}].location_id",
                     )
                 item = {**item, "location": location}
             items.append(item)

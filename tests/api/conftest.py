@@ -53,7 +53,7 @@ def world(api, account, settings):
     for r in (authorized, received):
         created(api.post(f"/v1/returns/{r}/authorize", {}))
     item = {"sku": "A", "quantity_received": 1, "condition": "new", "disposition": "restock"}
-    created(api.post(f"/v1/returns/{received}/receive", {"items": [item]}))
+    created(api.post(f"/v1/returns/{received}/receive", {"lines": [item]}))
     webhook = WebhookEndpoint.objects.create(
         account=account, url="http://127.0.0.1:9/hook", events=["product.deleted"], secret="s"
     )

@@ -357,7 +357,7 @@ def integer_fields(world):
             "POST",
             f"/v1/returns/{world.authorized}/receive",
             lambda v: {
-                "items": [
+                "lines": [
                     {
                         "sku": "A",
                         "quantity_received": v,
@@ -366,7 +366,7 @@ def integer_fields(world):
                     }
                 ]
             },
-            "items[0].quantity_received",
+            "lines[0].quantity_received",
         ),
         ("POST", "/v1/warehouses", lambda v: warehouse_body(new("W"), priority=v), "priority"),
     ]

@@ -62,3 +62,16 @@ def test_following_the_links_of_a_created_warehouse_reaches_it(schema, api):
     assert name == "path.id"
     fetched = api.get(f"/v1/warehouses/{created.json()['id']}")
     assert fetched.status_code == 200 and fetched.json()["id"] == created.json()["id"]
+
+
+def test_a_list_links_to_the_operations_on_its_first_row(schema):
+    # packages come from allocation, never from a create: their list is what links to them
+    links = schema["paths"]["/v1/packages"]["get"]["responses"]["200"]["links"]
+    assert {"packages_retrieve", "packages_partial_update", "packages_ship_create"} <= set(links)
+    assert links["packages_partial_update"]["parameters"] == {
+        "path.id": "$response.body#/data/0/id"
+    }
+    aliases = schema["paths"]["/v1/products"]["get"]["responses"]["200"]["links"]
+    assert aliases["products_aliases_list"]["parameters"] == {
+        "path.product_id": "$response.body#/data/0/id"
+    }

@@ -88,7 +88,8 @@ def test_partial_cancel_releases_exactly_the_cancelled_units(api, placed):
     too_many = api.post(
         f"/v1/orders/{placed}/cancel", {"items": [{"sku": "WIDGET-BLU", "quantity": 2}]}
     )
-    assert (too_many.status_code, error_of(too_many)["field"]) == (400, "items[0].quantity")
+    assert (too_many.status_code, error_of(too_many)["field"]) == (409, "items[0].quantity")
+    assert error_of(too_many)["code"] == "quantity_unavailable"
     assert totals() == (20, 2)
     assert verify_ledger()[1] == []
 
@@ -138,7 +139,7 @@ def test_ship_a_given_package_partially(api, placed, stock):
             ]
         },
     )
-    assert (too_many.status_code, error_of(too_many)["code"]) == (400, "not_allocated")
+    assert (too_many.status_code, error_of(too_many)["code"]) == (409, "not_allocated")
     rest = api.post(f"/v1/orders/{placed}/ship")
     assert rest.json()["status"] == "shipped"
     assert Package.objects.count() == 2

@@ -36,7 +36,7 @@ def test_kit_returns_restock_components_and_bad_inputs_are_4xx(api, stock, accou
     elsewhere = api.post(
         f"/v1/returns/{ret}/receive",
         {
-            "items": [
+            "lines": [
                 {
                     "sku": "GIFT",
                     "quantity_received": 1,
@@ -54,7 +54,7 @@ def test_kit_returns_restock_components_and_bad_inputs_are_4xx(api, stock, accou
     ok = api.post(
         f"/v1/returns/{ret}/receive",
         {
-            "items": [
+            "lines": [
                 {
                     "sku": "GIFT",
                     "quantity_received": 1,

@@ -44,13 +44,13 @@ def test_over_return_is_refused(api, shipped):
     too_many = request_return(
         api, order, [{"sku": "WIDGET-BLU", "quantity": 4, "reason": "defective"}]
     )
-    assert too_many.status_code == 400
+    assert too_many.status_code == 409
     error = error_of(too_many)
     assert (error["code"], error["field"]) == ("over_return", "lines[0].quantity")
     first = request_return(api, order, [{"sku": "WIDGET-BLU", "quantity": 2, "reason": "damaged"}])
     assert first.status_code == 201, first.content
     second = request_return(api, order, [{"sku": "WIDGET-BLU", "quantity": 2, "reason": "other"}])
-    assert (second.status_code, error_of(second)["field"]) == (400, "lines[0].quantity")
+    assert (second.status_code, error_of(second)["field"]) == (409, "lines[0].quantity")
     # a cancelled return frees its units for another
     api.post(f"/v1/returns/{first.json()['id']}/cancel")
     assert (
@@ -76,7 +76,7 @@ def test_partial_then_full_receipt_restock_quarantine_scrap(api, shipped):
     early = api.post(
         f"/v1/returns/{ret}/receive",
         {
-            "items": [
+            "lines": [
                 {
                     "sku": "WIDGET-BLU",
                     "quantity_received": 1,
@@ -104,7 +104,7 @@ def test_partial_then_full_receipt_restock_quarantine_scrap(api, shipped):
     partial = api.post(
         f"/v1/returns/{ret}/receive",
         {
-            "items": [
+            "lines": [
                 {
                     "sku": "WIDGET-BLU",
                     "quantity_received": 1,
@@ -120,7 +120,7 @@ def test_partial_then_full_receipt_restock_quarantine_scrap(api, shipped):
     over = api.post(
         f"/v1/returns/{ret}/receive",
         {
-            "items": [
+            "lines": [
                 {
                     "sku": "WIDGET-BLU",
                     "quantity_received": 3,
@@ -135,7 +135,7 @@ def test_partial_then_full_receipt_restock_quarantine_scrap(api, shipped):
     full = api.post(
         f"/v1/returns/{ret}/receive",
         {
-            "items": [
+            "lines": [
                 {
                     "sku": "WIDGET-BLU",
                     "quantity_received": 1,
@@ -209,7 +209,7 @@ def test_restock_fills_a_backorder_and_quarantine_never_does(
         api.post(
             f"/v1/returns/{ret}/receive",
             {
-                "items": [
+                "lines": [
                     {
                         "sku": "WIDGET-BLU",
                         "quantity_received": 1,
@@ -224,7 +224,7 @@ def test_restock_fills_a_backorder_and_quarantine_never_does(
         api.post(
             f"/v1/returns/{ret}/receive",
             {
-                "items": [
+                "lines": [
                     {
                         "sku": "WIDGET-BLU",
                         "quantity_received": 1,
@@ -258,7 +258,7 @@ def test_scope_matrix_and_tenancy(account, api, other_api, shipped):
                 "POST",
                 f"/v1/returns/{ids['receive']}/receive",
                 {
-                    "items": [
+                    "lines": [
                         {
                             "sku": "WIDGET-BLU",
                             "quantity_received": 1,

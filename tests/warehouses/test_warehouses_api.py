@@ -175,8 +175,9 @@ def test_location_code_unique_per_warehouse(api):
 def test_default_location_cannot_be_deactivated(api):
     wh = api.post("/v1/warehouses", warehouse_body("A")).json()
     response = api.patch(f"/v1/locations/{wh['default_location_id']}", {"active": False})
-    assert response.status_code == 400
-    assert error_of(response)["field"] == "active"
+    assert response.status_code == 409
+    error = error_of(response)
+    assert (error["code"], error["field"]) == ("default_location_required", "active")
     assert Location.objects.get().active is True
 
 

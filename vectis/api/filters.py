@@ -128,6 +128,9 @@ class CommaListField(forms.Field):
     def to_python(self, value):
         if value in self.empty_values:
             return None
+        if "\x00" in str(value):
+            # As Django's CharField: a NUL cannot be in any stored value.
+            raise _invalid("Null characters are not allowed.", "null_characters_not_allowed")
         entries = [entry.strip() for entry in str(value).split(",")]
         if "" in entries:
             raise _invalid("An entry of the list is empty; separate values with single commas.")
@@ -142,8 +145,16 @@ class CommaListField(forms.Field):
         return list(dict.fromkeys(entries))
 
 
-# An entry of a comma-separated list, as JSON Schema: no comma, not only spaces.
-LIST_ENTRY_SCHEMA = {"type": "string", "pattern": r"^[^,]*[^,\s][^,]*$"}
+# What Python's str.strip() removes, plus NUL, as a regex class listed out: `\s` differs between
+# regex engines (ECMA's lacks U+001C-U+001F and U+0085), and the schema is read by both.
+SPACE_OR_NUL = (
+    r"\u0000\t-\r\u001c-\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+# An entry of a comma-separated list, as JSON Schema: no comma or NUL, not only spaces.
+LIST_ENTRY_SCHEMA = {
+    "type": "string",
+    "pattern": rf"^[^,\u0000]*[^,{SPACE_OR_NUL}][^,\u0000]*$",
+}
 
 
 @extend_schema_field({"type": "array", "items": LIST_ENTRY_SCHEMA})

@@ -9,7 +9,7 @@ from drf_spectacular.plumbing import force_instance
 from rest_framework import serializers
 
 from vectis.accounts.scopes import SCOPES
-from vectis.api.filters import LIST_ENTRY_SCHEMA
+from vectis.api.filters import LIST_ENTRY_SCHEMA, SPACE_OR_NUL
 from vectis.api.idempotency import MAX_KEY_LENGTH
 from vectis.api.permissions import required_scopes
 from vectis.api.serializers import StrictSerializer
@@ -131,6 +131,9 @@ class VectisAutoSchema(AutoSchema):
                 "schema": {"type": "string"},
             }
         )
+        example = self._request_example(method)
+        if example is not None and "requestBody" in operation:
+            operation["requestBody"]["content"]["application/json"]["example"] = example
         for parameter in parameters:
             if parameter.get("in") == "query":
                 _exact_query_schema(parameter)
@@ -173,6 +176,20 @@ class VectisAutoSchema(AutoSchema):
             groups = [
                 {"oneOf": [{"required": [name]} for name in names]} for names in serializer.one_of
             ]
+            for alias, deprecated in serializer.deprecated_aliases.items():
+                field = schema["properties"][deprecated.replacement]
+                schema["properties"][alias] = {
+                    **field,
+                    "deprecated": True,
+                    "description": deprecated.note(),
+                }
+                if deprecated.replacement in schema.get("required", []):
+                    schema["required"].remove(deprecated.replacement)
+                    if not schema["required"]:
+                        del schema["required"]
+                    groups.append(
+                        {"oneOf": [{"required": [deprecated.replacement]}, {"required": [alias]}]}
+                    )
             if len(groups) == 1:
                 schema.update(groups[0])
             elif groups:
@@ -209,8 +226,21 @@ class VectisAutoSchema(AutoSchema):
             and not {"pattern", "format", "enum", "oneOf", "anyOf"} & set(schema)
             and not any(isinstance(v, RegexValidator) for v in field.validators)
         ):
-            schema["pattern"] = NO_NUL
+            # DRF strips the value first: a blank-refusing field refuses only spaces too.
+            blank_refused = not field.allow_blank and field.trim_whitespace
+            schema["pattern"] = NOT_BLANK_NO_NUL if blank_refused else NO_NUL
         return schema
+
+    def _request_example(self, method: str) -> dict | None:
+        """The view's own example for this action, else its request serializer's."""
+        examples = getattr(self.view, "schema_examples", {})
+        action = getattr(self.view, "action", None)
+        if action in examples:
+            return examples[action]
+        if method not in ("POST", "PUT", "PATCH"):
+            return None
+        serializer = self.get_request_serializer()
+        return getattr(serializer, "example", None) if serializer is not None else None
 
     @staticmethod
     def _has_query_params(operation) -> bool:
@@ -224,8 +254,7 @@ NO_NUL = r"^[^\u0000]*$"
 DATE_TIME_PATTERN = (
     r"^[1-9]\d{3}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:[Zz]|[+-]\d{2}:\d{2})$"
 )
-_SPACE = r"\u0000\t-\r\u001c-\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
-NOT_BLANK_NO_NUL = rf"^[^\u0000]*[^{_SPACE}][^\u0000]*$"
+NOT_BLANK_NO_NUL = rf"^[^\u0000]*[^{SPACE_OR_NUL}][^\u0000]*$"
 
 
 def _types(schema: dict) -> list:
@@ -294,7 +323,12 @@ TOKEN_PATH = {
                                 "examples": ["orders:read orders:write inventory:read"],
                             },
                         },
-                    }
+                    },
+                    "example": {
+                        "grant_type": "client_credentials",
+                        "client_id": "vQ3n8ZkT2mXc7BwL5pRj9HdY4sNf6GtK1aEu0CiO",
+                        "client_secret": "shown once when the client is made (seed_demo prints it)",
+                    },
                 }
                 for media in ("application/json", "application/x-www-form-urlencoded")
             },
@@ -420,6 +454,35 @@ def _add_links(result) -> None:
                     }
             if links:
                 response["links"] = links
+    _add_list_links(paths)
+
+
+def _add_list_links(paths: dict) -> None:
+    """A plain list (`GET /v1/packages`, no path parameters) links to the operations on its
+    first row (`/v1/packages/{id}`), for objects no create answers with (packages come from
+    allocation)."""
+    for path, item in paths.items():
+        listing = item.get("get")
+        if listing is None or "{" in path:
+            continue
+        names = {p["name"] for p in listing.get("parameters", []) if p.get("in") == "query"}
+        if "page" not in names:
+            continue
+        links = {}
+        for other, other_item in paths.items():
+            parameters = re.findall(r"\{(\w+)\}", other)
+            if not other.startswith(path + "/{") or len(parameters) != 1:
+                continue
+            for method in _OPERATIONS:
+                operation = other_item.get(method)
+                if operation is not None and "operationId" in operation:
+                    links[operation["operationId"]] = {
+                        "operationId": operation["operationId"],
+                        "parameters": {f"path.{parameters[0]}": "$response.body#/data/0/id"},
+                    }
+        response = listing.get("responses", {}).get("200")
+        if links and response is not None:
+            response.setdefault("links", {}).update(links)
 
 
 def _has_id(response, schemas) -> bool:

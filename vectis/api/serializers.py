@@ -5,6 +5,7 @@ import re
 from django.core.validators import RegexValidator
 from rest_framework import serializers
 
+from vectis.api import deprecation
 from vectis.serializers import CharField, CountryField, EmailField
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]*$")
@@ -28,6 +29,13 @@ class StrictSerializer(serializers.Serializer):
     # JSON Schema for rules across fields that the schema states as such (`dependentRequired`,
     # `not`): merged into the request body's schema; the serializer enforces them itself.
     schema_rules: dict = {}
+    # A body the operation accepts: the request body's example in the schema (Swagger UI's "Try
+    # it out" starts from it). SKUs are the demo data's; ids look like real ones (replace them
+    # with your own). tests/api/test_matrices.py sends each one and expects it accepted.
+    example: dict | None = None
+    # Old names of fields, still accepted (vectis.api.deprecation): alias → Deprecated. Sending
+    # both an alias and its field is a 400 naming the alias.
+    deprecated_aliases: dict = {}
     _resource_fields: dict[type, frozenset[str]] = {}
 
     @classmethod
@@ -38,6 +46,19 @@ class StrictSerializer(serializers.Serializer):
             StrictSerializer._resource_fields[cls] = frozenset(cls.resource().fields)
         return StrictSerializer._resource_fields[cls]
 
+    def _renamed(self, data: dict) -> dict:
+        for alias, deprecated in self.deprecated_aliases.items():
+            if alias not in data:
+                continue
+            if deprecated.replacement in data:
+                raise serializers.ValidationError(
+                    {alias: [f"Send {deprecated.replacement} only ({alias} is its old name)."]},
+                    code="invalid",
+                )
+            data = {deprecated.replacement if k == alias else k: v for k, v in data.items()}
+            deprecation.record(deprecated)
+        return data
+
     def _key_sets(self) -> tuple[frozenset[str], frozenset[str]]:
         """(writable, known) field names, once per instance (its fields are bound once)."""
         sets = self.__dict__.get("_strict_key_sets")
@@ -47,6 +68,8 @@ class StrictSerializer(serializers.Serializer):
         return sets
 
     def to_internal_value(self, data):
+        if isinstance(data, dict) and self.deprecated_aliases:
+            data = self._renamed(data)
         if isinstance(data, dict):
             writable, known = self._key_sets()
             errors = {}

@@ -16,7 +16,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from vectis.api import auth_cache, idempotency, ratelimit
+from vectis.api import auth_cache, deprecation, idempotency, ratelimit
 
 
 class _Replay(Exception):
@@ -36,6 +36,7 @@ class VectisAPIMixin:
         return super().perform_content_negotiation(request, force=force or document)
 
     def initial(self, request, *args, **kwargs):
+        deprecation.start()
         self.format_kwarg = self.get_format_suffix(**kwargs)
         neg = self.perform_content_negotiation(request)
         request.accepted_renderer, request.accepted_media_type = neg
@@ -103,6 +104,8 @@ class VectisAPIMixin:
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
+        for name, value in deprecation.headers().items():
+            response[name] = value
         decision = getattr(request, "_ratelimit", None)
         if decision is not None:
             for name, value in decision.headers().items():

@@ -46,6 +46,19 @@ class WarehouseCreateSerializer(StrictSerializer):
     priority = IntegerField(default=0, min_value=-1_000_000, max_value=1_000_000)
     active = BooleanField(default=True)
 
+    example = {
+        "code": "DAL",
+        "name": "Dallas fulfilment centre",
+        "address": {
+            "address1": "400 Commerce St",
+            "city": "Dallas",
+            "state": "TX",
+            "postal_code": "75202",
+            "country": "US",
+        },
+        "priority": 5,
+    }
+
 
 class WarehouseUpdateSerializer(StrictSerializer):
     code = CodeField(required=False)
@@ -55,6 +68,7 @@ class WarehouseUpdateSerializer(StrictSerializer):
     active = BooleanField(required=False)
 
     resource = WarehouseSerializer
+    example = {"name": "Dallas FC (north)", "priority": 8}
 
 
 class LocationSerializer(serializers.ModelSerializer):
@@ -83,6 +97,8 @@ class LocationCreateSerializer(StrictSerializer):
     pickable = BooleanField(default=True)
     active = BooleanField(default=True)
 
+    example = {"code": "A-01-03", "name": "Aisle A, bay 1, shelf 3"}
+
 
 class LocationUpdateSerializer(StrictSerializer):
     code = CodeField(required=False)
@@ -91,3 +107,4 @@ class LocationUpdateSerializer(StrictSerializer):
     active = BooleanField(required=False)
 
     resource = LocationSerializer
+    example = {"name": "Aisle A, bay 1, top shelf", "pickable": True}

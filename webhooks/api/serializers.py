@@ -52,6 +52,12 @@ class WebhookEndpointCreateSerializer(StrictSerializer):
     description = CharField(max_length=500, required=False, allow_blank=True)
     active = BooleanField(default=True)
 
+    example = {
+        "url": "https://erp.example.com/hooks/vectis",
+        "events": ["order.created", "order.shipped"],
+        "description": "ERP order feed",
+    }
+
 
 class WebhookEndpointUpdateSerializer(StrictSerializer):
     url = URLField(max_length=2048, required=False)
@@ -65,6 +71,7 @@ class WebhookEndpointUpdateSerializer(StrictSerializer):
     active = BooleanField(required=False)
 
     resource = WebhookEndpointWithSecretSerializer
+    example = {"events": ["*"], "description": "Everything, for the audit log"}
 
 
 class DeliveryAttemptSerializer(serializers.ModelSerializer):
@@ -138,6 +145,8 @@ class RecoverSerializer(StrictSerializer):
     since = DateTimeField(
         help_text="Resend every delivery created since this time that has not succeeded."
     )
+
+    example = {"since": "2026-12-01T00:00:00Z"}
 
 
 class RecoverResultSerializer(serializers.Serializer):
