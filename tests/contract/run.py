@@ -60,6 +60,51 @@ def tally(ndjson: Path) -> dict[str, collections.Counter]:
     return seen
 
 
+def call(base: str, token: str, method: str, path: str, body=None) -> dict:
+    request = urllib.request.Request(  # noqa: S310 (http://127.0.0.1, built here)
+        f"{base}{path}",
+        method=method,
+        data=json.dumps(body if body is not None else {}).encode(),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310 (as above)
+        return json.load(answer)
+
+
+def seed_over_http(base: str, token: str, refs: dict) -> dict:
+    """Through the API: a shipped order of the reference SKU (what a return refers to) and an
+    active hold (what a release by reservation_id refers to)."""
+    order = call(
+        base,
+        token,
+        "POST",
+        "/v1/orders",
+        {
+            "external_id": "CONTRACT-SHIPPED",
+            "channel": "contract",
+            "items": [{"sku": refs["sku"], "quantity": 3, "price": "10.00"}],
+            "ship_to": {
+                "name": "Contract Run",
+                "address1": "1 Test St",
+                "city": "Phoenix",
+                "postal_code": "85004",
+                "country": "US",
+            },
+        },
+    )
+    if order["status"] in ("pending", "backordered"):
+        call(base, token, "POST", f"/v1/orders/{order['id']}/allocate")
+    call(base, token, "POST", f"/v1/orders/{order['id']}/ship")
+    hold = call(
+        base,
+        token,
+        "POST",
+        "/v1/inventory/reserve",
+        {"reference": "contract-hold", "items": [{"sku": refs["sku"], "quantity": 1}]},
+    )
+    return {"order_id": order["id"], "reservation_id": hold["reservations"][0]["id"]}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--deep", action="store_true", help="the manual, deeper profile")
@@ -105,18 +150,18 @@ def main() -> int:
         "shell",
         "-c",
         "import json; from catalog.models import Product; from warehouses.models import "
-        "Warehouse; from orders.models import Order; "
+        "Warehouse; "
         "p = Product.objects.filter(type='simple').order_by('pk').first(); "
-        "w = Warehouse.objects.order_by('-priority').first(); "
-        "loc = w.locations.filter(code='DEFAULT').first(); "
-        "o = Order.objects.order_by('pk').first(); "
+        "w, w2 = Warehouse.objects.order_by('-priority', 'pk')[:2]; "
+        "loc, loc2 = (x.locations.get(is_default=True) for x in (w, w2)); "
         "print(json.dumps({'sku': p.sku, 'product_id': p.public_id, "
         "'warehouse_id': w.public_id, 'from_warehouse_id': w.public_id, "
-        "'location_id': loc.public_id, 'barcode': '4006381333931', "
-        "'order_id': o.public_id if o else None}))",
+        "'location_id': loc.public_id, 'from_location_id': loc.public_id, "
+        "'to_warehouse_id': w2.public_id, 'to_location_id': loc2.public_id, "
+        "'barcode': '4006381333931'}))",
         capture_output=True,
     ).stdout
-    env["VECTIS_CONTRACT_REFS"] = refs.strip().splitlines()[-1]
+    refs = json.loads(refs.strip().splitlines()[-1])
 
     procs = []
     try:
@@ -159,6 +204,9 @@ def main() -> int:
         )
         answer = urllib.request.urlopen(token_request, timeout=10)  # noqa: S310 (as above)
         env["VECTIS_CONTRACT_TOKEN"] = json.load(answer)["access_token"]
+        refs.update(seed_over_http(base, env["VECTIS_CONTRACT_TOKEN"], refs))
+        env["VECTIS_CONTRACT_REFS"] = json.dumps(refs)
+        print("references:", env["VECTIS_CONTRACT_REFS"], flush=True)
         env["SCHEMATHESIS_HOOKS"] = "tests.contract.st_hooks"
         env["PYTHONPATH"] = str(ROOT)
         ndjson = work / "events.ndjson"

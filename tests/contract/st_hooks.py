@@ -7,10 +7,14 @@ JSON Schema cannot state, so the fuzzer does not mistake it for a disagreement.
   are not sent together: a generated valid cursor is dropped.
 - Bodies refer to objects of the account (SKUs, ids); unknown ones are a 400 naming the
   field. A generated valid reference is replaced by a real one of the seeded account
-  (VECTIS_CONTRACT_REFS, a JSON object written by run.py).
+  (VECTIS_CONTRACT_REFS, a JSON object written by run.py), also when a stateful link put
+  another one there (a location must be in the warehouse named with it). A line named by id
+  (`line_id`, `order_line_id`, which the fuzzer cannot know) is named by its SKU instead, the
+  other form the same body takes.
 - A barcode's check digit and an order's total (line prices times quantities, plus totals,
-  at most 9,999,999,999) are rules across digits and fields: a valid barcode is sent, and
-  an order whose total would exceed the bound gets prices of 1.
+  at most 9,999,999,999, the discount at most the rest) are rules across digits and fields:
+  a valid barcode is sent, an order whose total would exceed the bound gets prices of 1, and
+  a discount above the rest is 0.
 - JSON Schema counts 1.0 as an integer, the API does not (a JSON integer only): whole
   floats are sent as integers.
 - Webhook URLs point at the local stub only (VECTIS_CONTRACT_STUB), so nothing is sent
@@ -37,12 +41,23 @@ def _refer(value, key):
     return value
 
 
-def _walk(node):
+LINE_KEYS = ("line_id", "order_line_id")
+
+
+def _walk(node, own_sku: bool = False):
+    """Replace references by real ones; `own_sku`: this object's `sku` names the product it
+    creates (POST /v1/products, each of a bulk), not a reference."""
     if isinstance(node, dict):
+        for key in LINE_KEYS:
+            if _valid_text(node.get(key)) and "sku" not in node and "sku" in REFS:
+                del node[key]
+                node["sku"] = REFS["sku"]
+                if node.get("quantity") == 0:  # removes a line by id; a new line needs 1
+                    node["quantity"] = 1
         for key, value in node.items():
             if isinstance(value, dict | list):
                 _walk(value)
-            else:
+            elif not (own_sku and key == "sku"):
                 node[key] = _whole(_refer(value, key))
     elif isinstance(node, list):
         for index, item in enumerate(node):
@@ -57,13 +72,54 @@ def _whole(value):
     # number field takes either).
     if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
         return int(value)
+    # metadata takes any JSON but integers within 64 bits (its description says so)
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 2**63:
+        return 0
     return value
+
+
+def _products(path: str, body) -> list[dict]:
+    if path == "/v1/products" and isinstance(body, dict):
+        return [body]
+    if path == "/v1/products/bulk" and isinstance(body, dict):
+        return [p for p in body.get("products") or [] if isinstance(p, dict)]
+    return []
+
+
+def _distinct_skus(products: list[dict]) -> None:
+    """A SKU once per batch, a component once per kit (400 duplicate_sku and
+    duplicate_component: uniqueness of one key across items, which JSON Schema cannot say)."""
+    seen = set()
+    for index, product in enumerate(products):
+        sku = product.get("sku")
+        if isinstance(sku, str) and sku in seen:
+            product["sku"] = f"{sku[:56]}-d{index}"
+        seen.add(product.get("sku"))
+        components = product.get("components")
+        if isinstance(components, list):
+            kept, skus = [], set()
+            for component in components:
+                key = component.get("sku") if isinstance(component, dict) else None
+                if key not in skus:
+                    kept.append(component)
+                    skus.add(key)
+            product["components"] = kept
 
 
 @schemathesis.hook
 def map_case(ctx, case):
     """On cases meant to be valid only (a negative case keeps what makes it invalid). The case
     hook, not the per-part ones: the coverage phase applies only case hooks."""
+    return _valid_case(case)
+
+
+@schemathesis.hook
+def before_call(ctx, case, kwargs):
+    """Again right before sending: stateful links fill values in after map_case."""
+    _valid_case(case)
+
+
+def _valid_case(case):
     meta = getattr(case, "meta", None)
     mode = getattr(getattr(meta, "generation", None), "mode", None)
     if mode is not None and str(mode) != "positive":
@@ -76,11 +132,26 @@ def map_case(ctx, case):
     url = body.get("url") if isinstance(body, dict) else None
     if isinstance(url, str) and url.startswith(("http://", "https://")):
         body["url"] = STUB
-    if isinstance(body, dict | list):
+    products = _products(case.path, body)
+    if products:
+        for product in products:
+            _walk(product, own_sku=True)
+        _distinct_skus(products)
+    elif isinstance(body, dict | list):
         _walk(body)
     for order in _orders(case.path, body):
         _bound_total(order)
+    if case.method.upper() == "PATCH" and case.path == "/v1/orders/{id}":
+        _bound_prices(body)
     return case
+
+
+def _bound_prices(body) -> None:
+    """Changed lines of an order keep its total within the bound: prices of at most 1."""
+    items = body.get("items") if isinstance(body, dict) else None
+    for item in items if isinstance(items, list) else []:
+        if isinstance(item, dict) and "price" in item:
+            item["price"] = "1"
 
 
 def _orders(path: str, body):
@@ -106,8 +177,17 @@ def _bound_total(order: dict) -> None:
             total += abs(float(value))
         except (TypeError, ValueError):
             return
+    totals = order.get("totals")
     if total > 9_999_999_999 - 1_000_000:
         for item in items:
             item["price"] = "1"
-        if isinstance(order.get("totals"), dict):
-            order["totals"] = {k: "0" for k in order["totals"]}
+        if isinstance(totals, dict):
+            order["totals"] = totals = {k: "0" for k in totals}
+    if isinstance(totals, dict) and "discount" in totals:
+        # a discount may not exceed the subtotal, shipping and tax (400 negative_total)
+        try:
+            rest = total - 2 * abs(float(totals["discount"]))
+        except (TypeError, ValueError):
+            return
+        if rest < 0:
+            totals["discount"] = "0"
