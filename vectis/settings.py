@@ -442,7 +442,10 @@ SPECTACULAR_SETTINGS = {
         "and signed webhooks.\n\nAuthenticate with the OAuth 2.0 client-credentials flow at "
         "`POST /oauth/token`, then send `Authorization: Bearer <token>`. Each operation lists "
         "the scope it needs. Errors share one envelope: "
-        '`{"error": {"code", "message", "field", "details", "request_id"}}`.'
+        '`{"error": {"code", "message", "field", "details", "request_id"}}`. A method a path '
+        "does not list is a 405 `method_not_allowed` with an `Allow` header naming the ones "
+        "it does. A request the body alone makes wrong is a 400; one that the current state "
+        "refuses is a 409 (docs/api.md)."
     ),
     "VERSION": "1.0.0",
     "OAS_VERSION": "3.1.0",

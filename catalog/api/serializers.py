@@ -59,6 +59,21 @@ class BarcodeField(CharField):
         return value
 
 
+def _has_nul(value) -> bool:
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if any("\x00" in key for key in node):
+                return True
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, str) and "\x00" in node:
+            return True
+    return False
+
+
 def _has_huge_integer(value) -> bool:
     stack = [value]
     while stack:
@@ -76,7 +91,7 @@ def _has_huge_integer(value) -> bool:
     {
         "type": "object",
         "description": "Your own data: a JSON object, at most 16 kB as compact JSON; integers "
-        "within 64 bits.",
+        "within 64 bits; no NUL character (`\\u0000`) in keys or strings.",
     }
 )
 class MetadataField(serializers.JSONField):
@@ -84,6 +99,11 @@ class MetadataField(serializers.JSONField):
         value = super().to_internal_value(data)
         if not isinstance(value, dict):
             raise serializers.ValidationError("metadata must be a JSON object.", code="invalid")
+        if _has_nul(value):
+            # PostgreSQL's jsonb cannot hold a NUL character, in a key or in a string.
+            raise serializers.ValidationError(
+                "metadata must not contain NUL characters (\\u0000).", code="null_characters"
+            )
         if _has_huge_integer(value):
             # JSON allows any integer; stored, one beyond 64 bits could not be rendered back.
             raise serializers.ValidationError(
@@ -135,7 +155,10 @@ class ProductCreateSerializer(StrictSerializer):
     price = MoneyField(required=False, allow_null=True)
     currency = CurrencyField(required=False)
     tracking = serializers.ChoiceField(choices=["none", "lot", "serial"], required=False)
-    low_stock_threshold = IntegerField(min_value=0, required=False, allow_null=True)
+    # the column is a 32-bit integer; the same bound as a warehouse's own threshold
+    low_stock_threshold = IntegerField(
+        min_value=0, max_value=1_000_000_000, required=False, allow_null=True
+    )
     active = BooleanField(required=False)
     metadata = MetadataField(required=False)
     components = KitComponentInSerializer(many=True, required=False, max_length=MAX_COMPONENTS)
@@ -175,31 +198,57 @@ class ProductUpdateSerializer(ProductCreateSerializer):
     type = serializers.ChoiceField(choices=["simple", "kit"], required=False)
     name = CharField(max_length=300, required=False)
 
-    # Whether components are needed depends on the product as it is (its type, its kit).
-    schema_rules: dict = {}
+    # With both `type` and `components` the body alone decides (a 400, stated here); with one
+    # of them, the product as it is decides too (a 409, see validate).
+    schema_rules = {
+        "allOf": [
+            {
+                "if": {
+                    "required": ["type", "components"],
+                    "properties": {"type": {"const": "kit"}},
+                },
+                "then": {"properties": {"components": {"minItems": 1}}},
+            },
+            {
+                "if": {"required": ["type"], "properties": {"type": {"const": "simple"}}},
+                "then": {"properties": {"components": {"maxItems": 0}}},
+            },
+        ]
+    }
     example = {"name": "Hoodie, heather grey, L", "price": "45.00"}
 
     def validate(self, attrs):
-        current = self.context.get("product")
-        product_type = attrs.get("type", current.type if current else None)
         if "components" not in attrs and "type" not in attrs:
             return attrs
-        if product_type == "kit" and "components" not in attrs and not (current and current.is_kit):
-            # what the product is now decides it (a kit already has components): a conflict
+        if "type" in attrs and ("components" in attrs or attrs["type"] == "simple"):
+            return _check_kit_shape(attrs, attrs["type"])
+        current = self.context.get("product")
+        is_kit = attrs.get("type", current.type if current else None) == "kit"
+        components = attrs.get("components")
+        # what the product is now decides the rest: a conflict with its state
+        if (
+            is_kit
+            and not components
+            and ("components" in attrs or not (current and current.is_kit))
+        ):
             raise Conflict(
-                "This product has no components; send them to make it a kit.",
+                "A kit needs at least one component; send them.",
                 field="components",
                 code="components_required",
             )
-        return _check_kit_shape(
-            attrs, product_type, existing_components=bool(current and current.is_kit)
-        )
+        if not is_kit and components:
+            raise Conflict(
+                "Only products of type 'kit' have components; send type kit with them.",
+                field="components",
+                code="not_a_kit",
+            )
+        return attrs
 
 
-def _check_kit_shape(attrs, product_type, existing_components: bool = False):
+def _check_kit_shape(attrs, product_type):
     components = attrs.get("components")
     if product_type == "kit":
-        if not components and not existing_components:
+        if not components:
             raise serializers.ValidationError(
                 {"components": ["A kit needs at least one component."]}, code="required"
             )
@@ -230,15 +279,9 @@ class SkuAliasCreateSerializer(StrictSerializer):
     {
         "type": "object",
         "required": ["sku"],
-        # read first, for every item, to match items to existing products
-        "properties": {
-            "sku": {
-                "type": "string",
-                "minLength": 1,
-                "maxLength": 64,
-                "pattern": SKU_RE.pattern.replace("\\Z", "$"),
-            }
-        },
+        # Items are validated one by one: an invalid one is a result with status "error" in a
+        # 200 (the request is still accepted), so the request's schema states only this.
+        "properties": {"sku": {"type": "string"}},
         "description": "A product as in POST /v1/products (its update fields when the SKU "
         "exists). An invalid one is reported in `results`; with `atomic=true` it refuses "
         "the whole request.",

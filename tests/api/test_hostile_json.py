@@ -104,6 +104,34 @@ def test_metadata_integers_beyond_64_bits_are_refused(world):
     assert world.api.get(path).json()["metadata"] == within
 
 
+@pytest.mark.parametrize(
+    "metadata", [{"a\x00": 1}, {"a": "b\x00"}, {"a": [{"\x00": None}]}, {"a": {"b": ["\x00"]}}]
+)
+def test_metadata_with_a_nul_character_is_a_400_naming_it_on_every_database(world, metadata):
+    # found by schemathesis: PostgreSQL's jsonb cannot hold NUL, which was a 400 without a
+    # field there (and stored on SQLite)
+    path = f"/v1/orders/{world.pending}"
+    before = world.api.get(path).json()["metadata"]
+    response = world.api.patch(path, {"metadata": metadata})
+    assert response.status_code == 400
+    assert response.json()["error"]["field"] == "metadata"
+    assert world.api.get(path).json()["metadata"] == before
+    created = world.api.post("/v1/products", {"sku": "NUL-1", "name": "n", "metadata": metadata})
+    assert (created.status_code, created.json()["error"]["field"]) == (400, "metadata")
+
+
+def test_a_product_low_stock_threshold_beyond_its_column_is_a_400(world):
+    # found by schemathesis: 28327278919 overflowed the 32-bit column (400 without a field)
+    body = {"sku": "T-1", "name": "t", "low_stock_threshold": 28_327_278_919}
+    response = world.api.post("/v1/products", body)
+    assert (response.status_code, response.json()["error"]["field"]) == (
+        400,
+        "low_stock_threshold",
+    )
+    body["low_stock_threshold"] = 1_000_000_000
+    assert world.api.post("/v1/products", body).status_code == 201
+
+
 def test_the_renderer_still_renders_integers_beyond_64_bits():
     from vectis.api.renderers import ORJSONRenderer
 

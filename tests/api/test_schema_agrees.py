@@ -101,6 +101,9 @@ def test_order_bodies(world, schema, account):
         ("/v1/inventory", "below_threshold", "true", True),
         ("/v1/inventory", "warehouse", "wh_x,,wh_y", False),
         ("/v1/inventory", "warehouse", "wh_x, wh_y", True),
+        ("/v1/inventory", "warehouse", "wh_x,w\x00", False),
+        ("/v1/inventory", "warehouse", "wh_x,\x1c\u3000", False),
+        ("/v1/packages", "status", "pending,\x00", False),
         ("/v1/inventory", "updated_after", "2026-02-30", False),
         ("/v1/inventory", "updated_after", "2026-02-28", True),
     ],
@@ -172,9 +175,39 @@ def test_product_bodies(world, schema):
         (product(country_of_origin="XX"), False),
         (product(metadata=None), False),
         (product(metadata={"a": 1}), True),
+        # a kit has components, any other product none
+        (product(type="kit"), False),
+        (product(type="kit", components=[]), False),
+        (product(type="kit", components=[{"sku": "A", "quantity": 2}]), True),
+        (product(components=[{"sku": "A", "quantity": 2}]), False),
+        (product(type="simple", components=[{"sku": "A", "quantity": 2}]), False),
+        (product(components=[]), True),
+        (product(low_stock_threshold=1_000_000_001), False),
+        (product(low_stock_threshold=1_000_000_000), True),
     ]:
         assert body_verdict(schema, "POST", "/v1/products", body) is valid, body
         assert server_verdict(world.api.post("/v1/products", body)) is valid, body
+
+
+def test_blank_text_fields(world, schema):
+    # DRF strips text first, so a field that refuses blanks refuses only spaces as well
+    path = f"/v1/packages/{world.package}/split"
+    for line, valid in [({"line_id": " ", "quantity": 1}, False)]:
+        body = {"lines": [line]}
+        assert body_verdict(schema, "POST", "/v1/packages/{id}/split", body) is valid, line
+        assert server_verdict(world.api.post(path, body)) is valid, line
+
+
+def test_product_patch_kit_shape(world, schema):
+    # both type and components: the body alone decides (a 400), as the schema says
+    path = f"/v1/products/{world.product}"
+    for body, valid in [
+        ({"type": "kit", "components": []}, False),
+        ({"type": "simple", "components": [{"sku": "B", "quantity": 1}]}, False),
+        ({"type": "simple", "components": []}, True),
+    ]:
+        assert body_verdict(schema, "PATCH", "/v1/products/{id}", body) is valid, body
+        assert server_verdict(world.api.patch(path, body)) is valid, body
 
 
 def test_webhook_event_types(world, schema):

@@ -373,3 +373,30 @@ def test_scope_matrix_over_every_product_endpoint(account):
             ("DELETE", f"/v1/products/{pid}/aliases/{alias.public_id}", None, "products:write"),
         ],
     )
+
+
+@pytest.mark.parametrize(
+    "target, body, status, code",
+    [
+        # the body alone decides: a 400 (and the schema says so)
+        ("simple", {"type": "kit", "components": []}, 400, "validation_error"),
+        ("simple", {"type": "simple", "components": [{"sku": "PART", "quantity": 1}]}, 400, None),
+        # the product as it is decides: a 409
+        ("simple", {"type": "kit"}, 409, "components_required"),
+        ("simple", {"components": [{"sku": "PART", "quantity": 1}]}, 409, "not_a_kit"),
+        ("kit", {"components": []}, 409, "components_required"),
+    ],
+)
+def test_kit_shape_on_patch(api, target, body, status, code):
+    _create(api, sku="PART")
+    simple = _create(api, sku="PLAIN")
+    kit = _create(api, sku="KIT", type="kit", components=[{"sku": "PART", "quantity": 1}])
+    product = simple if target == "simple" else kit
+    response = api.patch(f"/v1/products/{product['id']}", body)
+    assert response.status_code == status, response.content
+    error = error_of(response)
+    assert error["field"] == "components"
+    if code is not None:
+        assert error["code"] == code
+    after = Product.objects.get(public_id=product["id"])
+    assert (after.type, after.components.count()) == (target, 0 if target == "simple" else 1)

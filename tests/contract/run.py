@@ -72,29 +72,36 @@ def call(base: str, token: str, method: str, path: str, body=None) -> dict:
 
 
 def seed_over_http(base: str, token: str, refs: dict) -> dict:
-    """Through the API: a shipped order of the reference SKU (what a return refers to) and an
-    active hold (what a release by reservation_id refers to)."""
-    order = call(
-        base,
-        token,
-        "POST",
-        "/v1/orders",
-        {
-            "external_id": "CONTRACT-SHIPPED",
-            "channel": "contract",
-            "items": [{"sku": refs["sku"], "quantity": 3, "price": "10.00"}],
-            "ship_to": {
-                "name": "Contract Run",
-                "address1": "1 Test St",
-                "city": "Phoenix",
-                "postal_code": "85004",
-                "country": "US",
+    """Through the API: a shipped order of the reference SKU (what a return refers to), then
+    an allocated one (the newest package, first in the list that links to packages, is
+    pending) and an active hold (what a release by reservation_id refers to)."""
+
+    def allocated(external_id: str) -> dict:
+        order = call(
+            base,
+            token,
+            "POST",
+            "/v1/orders",
+            {
+                "external_id": external_id,
+                "channel": "contract",
+                "items": [{"sku": refs["sku"], "quantity": 3, "price": "10.00"}],
+                "ship_to": {
+                    "name": "Contract Run",
+                    "address1": "1 Test St",
+                    "city": "Phoenix",
+                    "postal_code": "85004",
+                    "country": "US",
+                },
             },
-        },
-    )
-    if order["status"] in ("pending", "backordered"):
-        call(base, token, "POST", f"/v1/orders/{order['id']}/allocate")
+        )
+        if order["status"] in ("pending", "backordered"):
+            call(base, token, "POST", f"/v1/orders/{order['id']}/allocate")
+        return order
+
+    order = allocated("CONTRACT-SHIPPED")
     call(base, token, "POST", f"/v1/orders/{order['id']}/ship")
+    allocated("CONTRACT-ALLOCATED")
     hold = call(
         base,
         token,
@@ -205,6 +212,7 @@ def main() -> int:
         answer = urllib.request.urlopen(token_request, timeout=10)  # noqa: S310 (as above)
         env["VECTIS_CONTRACT_TOKEN"] = json.load(answer)["access_token"]
         refs.update(seed_over_http(base, env["VECTIS_CONTRACT_TOKEN"], refs))
+
         env["VECTIS_CONTRACT_REFS"] = json.dumps(refs)
         print("references:", env["VECTIS_CONTRACT_REFS"], flush=True)
         env["SCHEMATHESIS_HOOKS"] = "tests.contract.st_hooks"

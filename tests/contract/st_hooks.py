@@ -11,10 +11,20 @@ JSON Schema cannot state, so the fuzzer does not mistake it for a disagreement.
   another one there (a location must be in the warehouse named with it). A line named by id
   (`line_id`, `order_line_id`, which the fuzzer cannot know) is named by its SKU instead, the
   other form the same body takes.
+- The SKU of a product being created is its own, not a reference: left as generated, made
+  distinct within a batch; a kit lists a component once (uniqueness of one key across array
+  items is beyond JSON Schema). A bulk item without a name gets one: whether it creates a
+  product (name required) or updates one depends on the account's SKUs; and a valid SKU:
+  items are validated one by one (an invalid one is a result in a 200), so their schema
+  states only that each has a SKU, while atomic=true refuses the request for one bad item:
+  there, items are reduced to a SKU and a name (non-atomic, a bad item is a result).
 - A barcode's check digit and an order's total (line prices times quantities, plus totals,
   at most 9,999,999,999, the discount at most the rest) are rules across digits and fields:
-  a valid barcode is sent, an order whose total would exceed the bound gets prices of 1, and
-  a discount above the rest is 0.
+  a valid barcode is sent, an order whose total would exceed the bound gets prices of 1, a
+  discount above the rest is 0, and lines changed by PATCH cost at most 1.
+- `metadata` is any JSON object but without NUL characters and with integers within 64 bits
+  (its description says so; nested keys are beyond its schema): NULs are dropped, larger
+  integers sent as 0.
 - JSON Schema counts 1.0 as an integer, the API does not (a JSON integer only): whole
   floats are sent as integers.
 - Webhook URLs point at the local stub only (VECTIS_CONTRACT_STUB), so nothing is sent
@@ -23,10 +33,12 @@ JSON Schema cannot state, so the fuzzer does not mistake it for a disagreement.
 
 import json
 import os
+import re
 import uuid
 
 import schemathesis
 
+SKU = re.compile(r"[A-Za-z0-9._\-]{1,64}")
 REFS = json.loads(os.environ.get("VECTIS_CONTRACT_REFS", "{}"))
 STUB = os.environ.get("VECTIS_CONTRACT_STUB", "http://127.0.0.1:9/")
 
@@ -78,12 +90,35 @@ def _whole(value):
     return value
 
 
-def _products(path: str, body) -> list[dict]:
-    if path == "/v1/products" and isinstance(body, dict):
+def _products(path: str, body, atomic: bool = False) -> list[dict]:
+    if path in ("/v1/products", "/v1/products/{id}") and isinstance(body, dict):
         return [body]
     if path == "/v1/products/bulk" and isinstance(body, dict):
-        return [p for p in body.get("products") or [] if isinstance(p, dict)]
+        items = [p for p in body.get("products") or [] if isinstance(p, dict)]
+        if atomic:
+            # all or nothing: every item is a valid product (a SKU and a name)
+            for item in items:
+                for key in [k for k in item if k not in ("sku", "name")]:
+                    del item[key]
+        for index, item in enumerate(items):
+            # a valid SKU and a name: whether the item creates a product (name required) or
+            # updates one is the account's state, beyond the item's schema
+            if not (isinstance(item.get("sku"), str) and SKU.fullmatch(item["sku"])):
+                item["sku"] = f"ST-BULK-{index}"
+            name = item.get("name")
+            if not (_valid_text(name) and len(name) <= 300):
+                item["name"] = "contract"
+        return items
     return []
+
+
+def _no_nul(node):
+    """metadata: no NUL in keys or strings (its description says so)."""
+    if isinstance(node, dict):
+        return {k.replace("\x00", ""): _no_nul(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_no_nul(v) for v in node]
+    return node.replace("\x00", "") if isinstance(node, str) else node
 
 
 def _distinct_skus(products: list[dict]) -> None:
@@ -132,7 +167,11 @@ def _valid_case(case):
     url = body.get("url") if isinstance(body, dict) else None
     if isinstance(url, str) and url.startswith(("http://", "https://")):
         body["url"] = STUB
-    products = _products(case.path, body)
+    for holder in [body, *(_products(case.path, body) or []), *_orders(case.path, body)]:
+        if isinstance(holder, dict) and isinstance(holder.get("metadata"), dict):
+            holder["metadata"] = _no_nul(holder["metadata"])
+    atomic = str((case.query or {}).get("atomic")).lower() in ("true", "1")
+    products = _products(case.path, body, atomic)
     if products:
         for product in products:
             _walk(product, own_sku=True)
