@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone
 
+from catalog import usage
 from catalog.models import KitComponent, Product, SkuAlias
 from catalog.representation import product_data, products_data
 from vectis.accounts.models import Account
@@ -120,15 +121,11 @@ class KitInUse(Conflict):
 
 
 def _kits_in_use(kit_ids: list[int]) -> set[int]:
-    from inventory.selectors import kits_with_open_reservations
-
-    return kits_with_open_reservations(kit_ids)
+    return usage.kits_in_use(kit_ids)
 
 
 def _with_stock(product_ids: list[int]) -> set[int]:
-    from inventory.selectors import products_with_stock_rows  # inventory builds on catalog
-
-    return products_with_stock_rows(product_ids)
+    return usage.products_with_stock(product_ids)
 
 
 def _nesting_error() -> Conflict:

@@ -461,6 +461,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "vectis.api.schema.postprocess_schema",
+        "webhooks.schema.add_webhooks_section",
     ],
     "ENUM_NAME_OVERRIDES": {
         "ProductTypeEnum": ["simple", "kit"],

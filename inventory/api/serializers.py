@@ -3,16 +3,12 @@ from rest_framework import serializers
 from inventory.models import ADJUST_REASONS, MAX_ON_HAND, MAX_UNITS, LowStockRule
 from inventory.representation import (
     MovementSerializer,
-    ReservationSerializer,
     StockLevelSerializer,
 )
 from inventory.selectors import SORTS
-from orders.representation import OrderSerializer
 from vectis.api.filters import CommaListQueryField, DateOrDateTimeQueryField
 from vectis.api.serializers import StrictSerializer
 from vectis.serializers import BooleanField, CharField, DateTimeField, IntegerField
-
-MAX_HOLD_SECONDS = 30 * 24 * 3600
 
 
 class ProductRefSerializer(StrictSerializer):
@@ -84,73 +80,6 @@ class TransferSerializer(ProductRefSerializer):
         "to_warehouse_id": "wh_7Rn2KpX4vQm8ZcT5bLw9",
         "note": "Rebalance before the sale",
     }
-
-
-class ReserveItemSerializer(ProductRefSerializer):
-    quantity = IntegerField(min_value=1, max_value=1_000_000)
-    warehouse_id = CharField(
-        max_length=32, required=False, help_text="Only this warehouse; default: any, by priority."
-    )
-
-
-class ReserveSerializer(StrictSerializer):
-    order_id = CharField(
-        max_length=32,
-        required=False,
-        help_text="Reserve this order's open lines (or only the listed `items`).",
-    )
-    reference = CharField(
-        max_length=200,
-        required=False,
-        help_text="For a hold: what the units are held for (a cart, a quote).",
-    )
-    items = ReserveItemSerializer(many=True, allow_empty=False, max_length=500, required=False)
-    expires_in = IntegerField(
-        required=False,
-        min_value=1,
-        max_value=MAX_HOLD_SECONDS,
-        help_text="Seconds until the hold lapses (up to 30 days); default: never.",
-    )
-    allow_partial = BooleanField(
-        default=False,
-        help_text="Reserve what is available and report each line's shortfall, instead of "
-        "refusing the whole request (409 insufficient_stock). Orders always reserve what "
-        "they can; the rest is backordered.",
-    )
-
-    one_of = (("reference", "order_id"),)
-    example = {
-        "reference": "cart-8812",
-        "items": [{"sku": "MUG-WHT", "quantity": 2}],
-        "expires_in": 900,
-    }
-    schema_rules = {
-        "dependentRequired": {"reference": ["items"]},
-        "dependentSchemas": {"order_id": {"not": {"required": ["expires_in"]}}},
-    }
-
-    def validate(self, attrs):
-        if attrs.get("reference") is not None and not attrs.get("items"):
-            raise serializers.ValidationError({"items": ["A hold needs items."]}, code="required")
-        if attrs.get("order_id") is not None and attrs.get("expires_in") is not None:
-            raise serializers.ValidationError(
-                {"expires_in": ["Order reservations do not expire; cancel the order instead."]},
-                code="invalid",
-            )
-        return attrs
-
-
-class ReleaseSerializer(StrictSerializer):
-    reservation_id = CharField(max_length=32, required=False)
-    reference = CharField(
-        max_length=200, required=False, help_text="Every active hold with this reference."
-    )
-    order_id = CharField(
-        max_length=32, required=False, help_text="Everything the order has reserved."
-    )
-
-    one_of = (("reservation_id", "reference", "order_id"),)
-    example = {"reference": "cart-8812"}
 
 
 class ThresholdSerializer(ProductRefSerializer):
@@ -233,27 +162,6 @@ class InventoryRowSerializer(serializers.Serializer):
 class StockChangeSerializer(serializers.Serializer):
     movements = MovementSerializer(many=True)
     levels = StockLevelSerializer(many=True, help_text="The new counts where stock moved.")
-
-
-class ShortfallSerializer(serializers.Serializer):
-    index = IntegerField(help_text="Position in `items`.")
-    sku = CharField()
-    requested = IntegerField()
-    reserved = IntegerField()
-    shortfall = IntegerField()
-
-
-class ReserveResultSerializer(serializers.Serializer):
-    reference = CharField(help_text="The hold's reference, or the order id.")
-    order = OrderSerializer(required=False, help_text="With `order_id`: the order after it.")
-    reservations = ReservationSerializer(many=True)
-    shortfalls = ShortfallSerializer(many=True)
-    levels = StockLevelSerializer(many=True)
-
-
-class ReleaseResultSerializer(serializers.Serializer):
-    released = ReservationSerializer(many=True, help_text="Empty when nothing was active.")
-    levels = StockLevelSerializer(many=True)
 
 
 class ThresholdOutSerializer(serializers.ModelSerializer):

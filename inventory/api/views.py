@@ -1,7 +1,4 @@
-from datetime import timedelta
-
 from django.db.models import Q
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins
 from rest_framework.decorators import action
@@ -13,31 +10,22 @@ from inventory.api.serializers import (
     AdjustSerializer,
     InventoryQuerySerializer,
     InventoryRowSerializer,
-    ReleaseResultSerializer,
-    ReleaseSerializer,
-    ReserveResultSerializer,
-    ReserveSerializer,
     StockChangeSerializer,
     ThresholdOutSerializer,
     ThresholdSerializer,
     TransferSerializer,
 )
 from inventory.filtersets import MovementFilterSet, ReservationFilterSet
-from inventory.models import LowStockRule, Reservation
+from inventory.models import LowStockRule
 from inventory.representation import (
     MovementSerializer,
     ReservationSerializer,
     levels_data,
     movements_data,
-    reservations_data,
 )
-from orders import services as order_services
-from orders.models import Order
-from orders.representation import OrderSerializer, orders_queryset
 from vectis.api.filters import check_query_params
 from vectis.api.views import VectisGenericViewSet, validated
-from vectis.errors import Conflict, ValidationFailed
-from vectis.serializers import represent
+from vectis.errors import ValidationFailed
 from warehouses.models import Location, Warehouse
 
 TAGS = ["inventory"]
@@ -128,10 +116,6 @@ class InventoryViewSet(VectisGenericViewSet):
 
     def get_queryset(self):  # the list is built by selectors.InventoryQuery
         return LowStockRule.objects.none()
-
-    @property
-    def actor(self) -> str:
-        return str(self.request.user)
 
     @extend_schema(
         summary="List stock per product and warehouse",
@@ -230,142 +214,6 @@ class InventoryViewSet(VectisGenericViewSet):
             actor=self.actor,
         )
         return _change_response(change)
-
-    @extend_schema(
-        summary="Reserve stock for an order or a hold",
-        description="With `order_id`: allocates the order's open lines (or the listed `items`) "
-        "as POST /v1/orders/{id}/allocate does; what cannot be covered is backordered and "
-        "reported in `shortfalls`. With `reference` + `items`: a hold (a cart, a quote), "
-        "optionally for `expires_in` seconds; each item comes from one warehouse if any can "
-        "cover it (highest priority first), else split by priority; kits reserve their "
-        "components together; all or nothing (409 `insufficient_stock` with `shortfalls`) "
-        "unless `allow_partial`.",
-        tags=TAGS,
-        request=ReserveSerializer,
-        responses={200: ReserveResultSerializer},
-    )
-    @action(detail=False, methods=["post"])
-    def reserve(self, request):
-        data = validated(ReserveSerializer, request.data)
-        if data.get("order_id"):
-            return self._reserve_order(data)
-        refs = StockRefs(self.account)
-        refs.prefetch_products(data["items"])
-        lines = []
-        for index, item in enumerate(data["items"]):
-            where = f"items[{index}]."
-            warehouse = (
-                refs.warehouse(item["warehouse_id"], f"{where}warehouse_id")
-                if item.get("warehouse_id")
-                else None
-            )
-            lines.append(
-                services.ReserveLine(refs.product(item, where), item["quantity"], warehouse)
-            )
-        expires_at = (
-            timezone.now() + timedelta(seconds=data["expires_in"])
-            if data.get("expires_in")
-            else None
-        )
-        result = services.reserve(
-            account_id=self.account.pk,
-            lines=lines,
-            reference=data["reference"],
-            expires_at=expires_at,
-            allow_partial=data["allow_partial"],
-            actor=self.actor,
-        )
-        return self._reserve_response(data["reference"], result)
-
-    def _order(self, public_id: str) -> Order:
-        order = orders_queryset(self.account).filter(public_id=public_id).first()
-        if order is None:
-            raise _unknown("order_id", public_id, "order_id")
-        return order
-
-    def _reserve_order(self, data: dict) -> Response:
-        order = self._order(data["order_id"])
-        refs = StockRefs(self.account)
-        items = None
-        if data.get("items"):
-            refs.prefetch_products(data["items"])
-            items = []
-            for index, item in enumerate(data["items"]):
-                where = f"items[{index}]."
-                product = refs.product(item, where)
-                items.append(
-                    {
-                        "sku": product.sku,
-                        "quantity": item["quantity"],
-                        "warehouse": refs.warehouse(item["warehouse_id"], f"{where}warehouse_id")
-                        if item.get("warehouse_id")
-                        else None,
-                    }
-                )
-        allocation = order_services.order_allocate(order=order, items=items, actor=self.actor)
-        result = allocation.reserve or services.ReserveResult([], [])
-        fresh = orders_queryset(self.account).get(pk=order.pk)
-        extra = {"order": represent(OrderSerializer, fresh)}
-        return self._reserve_response(order.public_id, result, extra)
-
-    def _reserve_response(self, reference, result, extra: dict | None = None) -> Response:
-        reservations = list(
-            selectors.reservations_for_account(self.account)
-            .filter(pk__in=[r.pk for r in result.reservations])
-            .order_by("pk")
-        )
-        return Response(
-            {
-                **(extra or {}),
-                "reference": reference,
-                "reservations": reservations_data(reservations),
-                "shortfalls": [
-                    {
-                        "index": line.index,
-                        "sku": line.product.sku,
-                        "requested": line.requested,
-                        "reserved": line.reserved,
-                        "shortfall": line.shortfall,
-                    }
-                    for line in result.shortfalls
-                ],
-                "levels": levels_data(result.level_ids),
-            }
-        )
-
-    @extend_schema(
-        summary="Release reservations",
-        description="By `reservation_id`, every active hold with a `reference`, or everything "
-        "an `order_id` has reserved (the order returns to pending). Releasing what is already "
-        "released (or expired, or consumed) is a no-op, not an error.",
-        tags=TAGS,
-        request=ReleaseSerializer,
-        responses={200: ReleaseResultSerializer},
-    )
-    @action(detail=False, methods=["post"])
-    def release(self, request):
-        data = validated(ReleaseSerializer, request.data)
-        if data.get("order_id"):
-            order = self._order(data["order_id"])
-            result = order_services.order_deallocate(order=order, actor=self.actor)
-        elif data.get("reservation_id"):
-            reservation = Reservation.objects.filter(
-                account=self.account, public_id=data["reservation_id"]
-            ).first()
-            if reservation is None:
-                raise _unknown("reservation_id", data["reservation_id"], "reservation_id")
-            if reservation.order_line_id is not None:
-                raise Conflict(
-                    "This reservation belongs to an order; release it with order_id (or "
-                    "cancel the order's line).",
-                    field="reservation_id",
-                    code="reserved_for_order",
-                )
-            result = services.release(account_id=self.account.pk, reservation_ids=[reservation.pk])
-        else:
-            result = services.release(account_id=self.account.pk, reference=data["reference"])
-        released = reservations_data(result.released)
-        return Response({"released": released, "levels": levels_data(result.level_ids)})
 
 
 @extend_schema_view(

@@ -61,10 +61,6 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VectisGener
     def get_queryset(self):
         return orders_queryset(self.account)
 
-    @property
-    def actor(self) -> str:
-        return str(self.request.user)
-
     def _respond(self, pk: int, code: int = status.HTTP_200_OK) -> Response:
         return Response(represent(OrderSerializer, self.get_queryset().get(pk=pk)), status=code)
 

@@ -148,10 +148,6 @@ class ReturnViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VectisGene
     def get_queryset(self):
         return returns_queryset(self.account)
 
-    @property
-    def actor(self) -> str:
-        return str(self.request.user)
-
     def _respond(self, pk: int, code: int = status.HTTP_200_OK) -> Response:
         return Response(represent(ReturnSerializer, self.get_queryset().get(pk=pk)), status=code)
 

@@ -1,5 +1,6 @@
 """Base views every endpoint builds on: rate limit, scopes, idempotency, account scoping."""
 
+import functools
 import hashlib
 import threading
 
@@ -30,6 +31,11 @@ class VectisAPIMixin:
     # Actions answering documents (PDF, ZPL, PNG): any Accept header is fine for them; their
     # errors still come as JSON.
     document_actions: tuple[str, ...] = ()
+
+    @property
+    def actor(self) -> str:
+        """Who acts, as services record it (the API client)."""
+        return str(self.request.user)
 
     def perform_content_negotiation(self, request, force=False):
         document = getattr(self, "action", None) in self.document_actions
@@ -129,12 +135,22 @@ class VectisAPIView(VectisAPIMixin, APIView):
 
 
 class AccountScopedMixin:
-    """Querysets hold only the caller's account's rows; lookups use the public id."""
+    """Querysets hold only the caller's account's rows, whatever a subclass's get_queryset
+    returns: it is wrapped when the class is made, so forgetting the account filter cannot
+    leak another account's rows. Opting out takes `tenancy_opt_out = "<why>"` on the class,
+    which tests/api/test_tenancy_base.py lists. Lookups use the public id."""
 
     lookup_field = "public_id"
     lookup_url_kwarg = "id"
     # Public ids are prefix_base62: anything else never reaches the database.
     lookup_value_regex = r"[A-Za-z0-9_]+"
+    tenancy_opt_out: str = ""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        own = cls.__dict__.get("get_queryset")
+        if own is not None and not getattr(own, "_account_scoped", False):
+            cls.get_queryset = _scoped(own)
 
     @property
     def account(self):
@@ -142,7 +158,22 @@ class AccountScopedMixin:
         return getattr(getattr(self.request, "user", None), "account", None)
 
     def get_queryset(self):
-        return super().get_queryset().filter(account=self.account)
+        return super().get_queryset()
+
+
+def _scoped(get_queryset):
+    @functools.wraps(get_queryset)
+    def scoped(self):
+        queryset = get_queryset(self)
+        if self.tenancy_opt_out:
+            return queryset
+        return queryset.filter(account=self.account)
+
+    scoped._account_scoped = True
+    return scoped
+
+
+AccountScopedMixin.get_queryset = _scoped(AccountScopedMixin.get_queryset)
 
 
 class VectisGenericViewSet(VectisAPIMixin, AccountScopedMixin, viewsets.GenericViewSet):
