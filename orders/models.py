@@ -139,6 +139,23 @@ class Package(TimestampedModel):
     PENDING, SHIPPED, IN_TRANSIT, DELIVERED = "pending", "shipped", "in_transit", "delivered"
     VOIDED, CANCELLED = "voided", "cancelled"
     STATUSES = [(s, s) for s in (PENDING, SHIPPED, IN_TRANSIT, DELIVERED, VOIDED, CANCELLED)]
+    # from → the statuses it may move to; orders.services.history.set_package_status is the
+    # one place a package's status changes (bulk updates filter by can_become).
+    TRANSITIONS = {
+        # ships, or is emptied by a re-plan or a cancel
+        PENDING: frozenset({SHIPPED, CANCELLED}),
+        # a voided label puts it back to pending; carrier scans move it on
+        SHIPPED: frozenset({PENDING, IN_TRANSIT, DELIVERED}),
+        IN_TRANSIT: frozenset({DELIVERED}),
+        DELIVERED: frozenset(),
+        VOIDED: frozenset(),  # kept for packages voided before voids returned them to pending
+        CANCELLED: frozenset(),
+    }
+
+    @classmethod
+    def can_become(cls, to_status: str) -> tuple[str, ...]:
+        """The statuses from which a package may move to `to_status`."""
+        return tuple(s for s, moves in cls.TRANSITIONS.items() if to_status in moves)
 
     public_id = PublicIdField(prefix="pkg")
     account = models.ForeignKey("accounts.Account", on_delete=models.PROTECT, related_name="+")

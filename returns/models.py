@@ -16,6 +16,17 @@ class Return(TimestampedModel):
     STATUSES = [(s, s) for s in (REQUESTED, AUTHORIZED, RECEIVED, CLOSED, REJECTED, CANCELLED)]
     # Returns whose lines claim shipped units (so that no unit is returned twice).
     CLAIMING = (REQUESTED, AUTHORIZED, RECEIVED, CLOSED)
+    # from → the statuses it may move to; returns.services.set_status is the one place a
+    # status changes (as orders.constants.TRANSITIONS for orders).
+    TRANSITIONS = {
+        REQUESTED: frozenset({AUTHORIZED, REJECTED, CANCELLED}),
+        # reject and cancel also need nothing received yet (returns.services)
+        AUTHORIZED: frozenset({RECEIVED, REJECTED, CANCELLED}),
+        RECEIVED: frozenset({CLOSED}),
+        CLOSED: frozenset(),
+        REJECTED: frozenset(),
+        CANCELLED: frozenset(),
+    }
 
     public_id = PublicIdField(prefix="ret")
     account = models.ForeignKey("accounts.Account", on_delete=models.PROTECT, related_name="+")

@@ -15,6 +15,7 @@ from catalog.selectors import stock_parts
 from inventory import services as inventory
 from orders import services as orders
 from orders.carriers import adapter_for
+from orders.lines import matching
 from orders.models import Order, OrderLine, Package
 from orders.services.history import lock as lock_order
 from returns.models import Return, ReturnLine, ReturnReceipt
@@ -42,6 +43,15 @@ def _refuse(ret: Return, to: str, why: str) -> InvalidReturnTransition:
     )
 
 
+def set_status(ret: Return, to_status: str, *, why: str) -> None:
+    """The one place a return's status changes: per Return.TRANSITIONS, else 409
+    `invalid_status_transition` ("A requested return cannot be {why}."). The caller holds the
+    return's row lock and saves it."""
+    if to_status not in Return.TRANSITIONS[ret.status]:
+        raise _refuse(ret, to_status, why)
+    ret.status = to_status
+
+
 def _lock(ret: Return) -> Return:
     lock_order(ret.order)
     return Return.objects.select_for_update().get(pk=ret.pk)
@@ -60,16 +70,7 @@ def _claimed(order_line_ids, exclude_return: int | None = None) -> dict[int, int
 
 
 def _line_for(order_lines: list[OrderLine], item: dict, where: str) -> OrderLine:
-    for line in order_lines:
-        if item.get("order_line_id") == line.public_id or (
-            not item.get("order_line_id") and item.get("sku") in (line.sku, line.product.sku)
-        ):
-            return line
-    field = "order_line_id" if item.get("order_line_id") else "sku"
-    raise ValidationFailed(
-        f"The order has no line {item.get('order_line_id') or item.get('sku')}.",
-        field=f"{where}.{field}",
-    )
+    return matching(order_lines, item, where=where, id_key="order_line_id")[0]
 
 
 # --- request -------------------------------------------------------------------------------------
@@ -166,8 +167,7 @@ def return_authorize(
 @atomic_with_retry
 def _authorize(pk: int, warehouse, refund, actor) -> Return:
     ret = _lock(Return.objects.get(pk=pk))
-    if ret.status != Return.REQUESTED:
-        raise _refuse(ret, Return.AUTHORIZED, "authorized")
+    set_status(ret, Return.AUTHORIZED, why="authorized")
     if warehouse is None:
         shipped_from = (
             Package.objects.filter(order_id=ret.order_id, shipped_at__isnull=False)
@@ -184,7 +184,7 @@ def _authorize(pk: int, warehouse, refund, actor) -> Return:
         raise ValidationFailed(
             "The account has no warehouse to receive into.", field="warehouse_id"
         )
-    ret.status, ret.warehouse = Return.AUTHORIZED, warehouse
+    ret.warehouse = warehouse
     if refund:
         ret.refund = refund
     ret.save()
@@ -195,9 +195,10 @@ def _authorize(pk: int, warehouse, refund, actor) -> Return:
 @atomic_with_retry
 def return_reject(*, ret: Return, reason: str, actor: str = "") -> Return:
     ret = _lock(ret)
-    if ret.status not in (Return.REQUESTED, Return.AUTHORIZED) or _received_any(ret):
+    if _received_any(ret):
         raise _refuse(ret, Return.REJECTED, "rejected")
-    ret.status, ret.reject_reason = Return.REJECTED, reason
+    set_status(ret, Return.REJECTED, why="rejected")
+    ret.reject_reason = reason
     ret.save()
     return ret
 
@@ -205,9 +206,9 @@ def return_reject(*, ret: Return, reason: str, actor: str = "") -> Return:
 @atomic_with_retry
 def return_cancel(*, ret: Return, actor: str = "") -> Return:
     ret = _lock(ret)
-    if ret.status not in (Return.REQUESTED, Return.AUTHORIZED) or _received_any(ret):
+    if _received_any(ret):
         raise _refuse(ret, Return.CANCELLED, "cancelled")
-    ret.status = Return.CANCELLED
+    set_status(ret, Return.CANCELLED, why="cancelled")
     ret.save()
     return ret
 
@@ -216,9 +217,7 @@ def return_cancel(*, ret: Return, actor: str = "") -> Return:
 def return_close(*, ret: Return, refund: dict | None = None, actor: str = "") -> Return:
     """received → closed, with an optional (final) refund record. Emits return.closed."""
     ret = _lock(ret)
-    if ret.status != Return.RECEIVED:
-        raise _refuse(ret, Return.CLOSED, "closed (receive it first)")
-    ret.status = Return.CLOSED
+    set_status(ret, Return.CLOSED, why="closed (receive it first)")
     if refund:
         ret.refund = refund
     ret.save()
@@ -239,30 +238,22 @@ def return_receive(*, ret: Return, items: list[dict], actor: str = "") -> Return
     no stock). Partial receipts add up; the return is `received` (return.received) once every
     line is. Order lines count the units as returned."""
     ret = _lock(ret)
-    if ret.status != Return.AUTHORIZED:
-        raise _refuse(ret, Return.RECEIVED, "received (authorize it first)")
+    why = "received (authorize it first)"
+    if Return.RECEIVED not in Return.TRANSITIONS[ret.status]:  # partial receipts stay authorized
+        raise _refuse(ret, Return.RECEIVED, why)
     lines = list(ret.lines.select_related("order_line__product"))
     taking: dict[int, int] = defaultdict(int)
     plan = []
     for index, item in enumerate(items):
         where = f"lines[{index}]"
-        line = next(
-            (
-                ln
-                for ln in lines
-                if item.get("order_line_id") == ln.order_line.public_id
-                or (
-                    not item.get("order_line_id")
-                    and item.get("sku") in (ln.order_line.sku, ln.order_line.product.sku)
-                )
-            ),
-            None,
-        )
-        if line is None:
-            raise ValidationFailed(
-                "This return has no such line.",
-                field=f"{where}.{'order_line_id' if item.get('order_line_id') else 'sku'}",
-            )
+        line = matching(
+            lines,
+            item,
+            where=where,
+            id_key="order_line_id",
+            line=lambda ln: ln.order_line,
+            owner="return",
+        )[0]
         taking[line.pk] += item["quantity_received"]
         if line.quantity_received + taking[line.pk] > line.quantity:
             raise ValidationFailed(
@@ -307,7 +298,7 @@ def return_receive(*, ret: Return, items: list[dict], actor: str = "") -> Return
         actor=actor,
     )
     if all(ln.quantity_received == ln.quantity for ln in lines):
-        ret.status = Return.RECEIVED
+        set_status(ret, Return.RECEIVED, why=why)
         ret.save()
         webhooks.emit(ret.account_id, "return.received", return_data(ret))
     else:

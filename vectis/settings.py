@@ -412,6 +412,7 @@ REST_FRAMEWORK = {
         "vectis.api.filters.SortFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "vectis.api.schema.VectisAutoSchema",
+    "DEFAULT_METADATA_CLASS": "vectis.api.metadata.SchemaMetadata",
     "EXCEPTION_HANDLER": "vectis.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
     "DATETIME_FORMAT": "%Y-%m-%dT%H:%M:%S.%fZ",

@@ -26,11 +26,11 @@ from inventory import services as inventory
 from inventory.services.pool import StockPool, Take
 from orders import constants
 from orders.exceptions import InvalidStatusTransition, OrderOnHold
+from orders.lines import matching
 from orders.models import Order, OrderEvent, OrderLine, Package, PackageLine
 from orders.representation import order_data, package_data, packages_data
 from orders.services.history import derived_status
 from orders.services.packages import sync_pending_packages
-from vectis.errors import ValidationFailed
 from webhooks import services as webhooks
 
 
@@ -96,11 +96,7 @@ def wanted_lines(
     taken: dict[int, int] = {}
     wanted = []
     for index, item in enumerate(items):
-        matches = [line for line in lines if item.get("sku") in (line.sku, line.product.sku)]
-        if not matches:
-            raise ValidationFailed(
-                f"The order has no line for {item.get('sku')}.", field=f"items[{index}].sku"
-            )
+        matches = matching(lines, item, where=f"items[{index}]")
         remaining = item.get("quantity") or sum(line.open_quantity for line in matches)
         for line in matches:
             part = min(remaining, line.open_quantity - taken.get(line.pk, 0))

@@ -2,7 +2,20 @@
 
 from orders import constants
 from orders.exceptions import InvalidStatusTransition
-from orders.models import Order, OrderEvent, OrderLine
+from orders.models import Order, OrderEvent, OrderLine, Package
+
+
+def set_package_status(package: Package, to_status: str) -> None:
+    """The one place a package's status changes: per Package.TRANSITIONS, else 409
+    `invalid_status_transition`. The caller holds the package's row lock and saves it."""
+    from_status = package.status
+    if to_status not in Package.TRANSITIONS[from_status]:
+        raise InvalidStatusTransition(
+            f"A package cannot go from {from_status} to {to_status}.",
+            field="status",
+            extra={"from_status": from_status, "to_status": to_status},
+        )
+    package.status = to_status
 
 
 def record(order: Order, type: str, *, data: dict | None = None, actor: str = "") -> OrderEvent:

@@ -21,7 +21,7 @@ from orders.representation import OrderSerializer
 from orders.services.intake import after_commit_allocate, items_products, order_values
 from vectis.accounts.models import Account
 from vectis.db import bulk_insert
-from vectis.errors import ValidationFailed
+from vectis.errors import Conflict, ValidationFailed
 from webhooks import services as webhooks
 
 ORDER_COLUMNS = [
@@ -118,7 +118,7 @@ def orders_import(
         try:
             products = items_products(data["items"], found_by_channel[data["channel"]])
             values = order_values(data)
-        except ValidationFailed as exc:
+        except (ValidationFailed, Conflict) as exc:  # this order's, reported in its outcome
             error = {"code": exc.code, "message": exc.message, "field": exc.field}
             outcomes.append(ImportOutcome(index, "error", error=error))
             continue

@@ -11,13 +11,14 @@ from catalog.models import Product
 from catalog.selectors import resolve_skus
 from orders import constants
 from orders.exceptions import DuplicateOrder, FieldLocked
+from orders.lines import matching
 from orders.models import Order, OrderLine
 from orders.representation import order_data
 from orders.services.history import lock, record, set_status
 from vectis import tasks
 from vectis.accounts.models import Account
 from vectis.db_retry import atomic_with_retry
-from vectis.errors import ValidationFailed
+from vectis.errors import Conflict, ValidationFailed
 from webhooks import services as webhooks
 
 logger = logging.getLogger("vectis.orders")
@@ -47,7 +48,8 @@ def items_products(
                 f"Invalid SKU: {item['sku']} not found", field=f"items[{index}].sku"
             )
         if not product.active:
-            raise ValidationFailed(
+            # the product's state, not the body: a conflict (it may be reactivated)
+            raise Conflict(
                 f"Product {item['sku']} is archived and cannot be ordered.",
                 field=f"items[{index}].sku",
                 code="product_inactive",
@@ -253,11 +255,7 @@ def _change_items(order: Order, items: list[dict]) -> None:
                 f"Line {line_id} is listed twice.", field=f"items[{index}].line_id"
             )
         seen.add(line_id)
-        line = lines.get(line_id)
-        if line is None:
-            raise ValidationFailed(
-                f"The order has no line {line_id}.", field=f"items[{index}].line_id"
-            )
+        (line,) = matching(list(lines.values()), item, where=f"items[{index}]")
         floor = line.quantity_allocated + line.quantity_shipped + line.quantity_cancelled
         if item["quantity"] == 0:
             if floor or line.reservations.exists():

@@ -10,6 +10,7 @@ from django.utils import timezone
 from inventory.services.order_lines import LineTake, reserved_by_line, take_from_lines
 from orders import constants
 from orders.exceptions import AlreadyCancelled, InvalidStatusTransition
+from orders.lines import matching
 from orders.models import Order, OrderLine, Package
 from orders.representation import order_data
 from orders.services.history import derived_status, lock, record, set_status
@@ -18,7 +19,7 @@ from orders.services.packages import (
     sync_pending_packages,
 )
 from vectis.db_retry import atomic_with_retry
-from vectis.errors import Conflict, ValidationFailed
+from vectis.errors import Conflict
 from webhooks import services as webhooks
 
 
@@ -33,16 +34,7 @@ def _refuse(order: Order, to_status: str, why: str) -> InvalidStatusTransition:
 def _spread(lines: list[OrderLine], item: dict, room, where: str) -> list[tuple[OrderLine, int]]:
     """Split an item (`line_id` or `sku`, `quantity`) over the matching lines, each taking up
     to `room(line)`: a SKU that appears on several lines fills them in order."""
-    if item.get("line_id"):
-        matches = [line for line in lines if line.public_id == item["line_id"]]
-        field = f"{where}.line_id"
-    else:
-        matches = [line for line in lines if item.get("sku") in (line.sku, line.product.sku)]
-        field = f"{where}.sku"
-    if not matches:
-        raise ValidationFailed(
-            f"The order has no line {item.get('line_id') or item.get('sku')}.", field=field
-        )
+    matches = matching(lines, item, where=where)
     remaining, parts = item["quantity"], []
     for line in matches:
         part = min(remaining, room(line))
@@ -201,7 +193,7 @@ def order_deliver(*, order: Order, actor: str = "") -> Order:
     if locked.status != constants.SHIPPED:
         raise _refuse(locked, constants.DELIVERED, "marked delivered (it is not shipped)")
     now = timezone.now()
-    arriving = list(locked.packages.filter(status__in=(Package.SHIPPED, Package.IN_TRANSIT)))
+    arriving = list(locked.packages.filter(status__in=Package.can_become(Package.DELIVERED)))
     Package.objects.filter(pk__in=[p.pk for p in arriving]).update(
         status=Package.DELIVERED, delivered_at=now, updated_at=now
     )

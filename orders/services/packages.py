@@ -9,9 +9,11 @@ from django.db.models import Sum
 from catalog.selectors import stock_parts
 from inventory.models import Reservation
 from orders.exceptions import PackageNotPending
+from orders.lines import matching
 from orders.models import Order, OrderLine, Package, PackageLine
+from orders.services.history import set_package_status
 from vectis.db_retry import atomic_with_retry
-from vectis.errors import ValidationFailed
+from vectis.errors import Conflict
 from webhooks import services as webhooks
 
 
@@ -77,7 +79,7 @@ def sync_pending_packages(
                 _shrink(packages, line_pk, -diff)
         for package in packages:
             if not PackageLine.objects.filter(package=package).exists():
-                package.status = Package.CANCELLED
+                set_package_status(package, Package.CANCELLED)
                 package.save(update_fields=["status", "updated_at"])
     if created and emit:
         from orders.representation import packages_data
@@ -161,30 +163,24 @@ def package_split(*, package: Package, lines: list[dict]) -> Package:
     moving: dict[int, int] = defaultdict(int)
     for index, item in enumerate(lines):
         where = f"lines[{index}]"
-        matches = [
-            r
-            for r in rows
-            if item.get("line_id") == r.order_line.public_id
-            or item.get("sku") in (r.order_line.sku, r.order_line.product.sku)
-        ]
-        if not matches:
-            field = "line_id" if item.get("line_id") else "sku"
-            raise ValidationFailed(
-                f"The package has no line {item.get('line_id') or item.get('sku')}.",
-                field=f"{where}.{field}",
-            )
+        matches = matching(rows, item, where=where, line=lambda r: r.order_line, owner="package")
         remaining = item["quantity"]
         for row in matches:
             part = min(remaining, row.quantity - moving[row.pk])
             moving[row.pk] += part
             remaining -= part
+        # what the package holds now decides these two: conflicts with its state
         if remaining:
-            raise ValidationFailed(
-                "The package holds fewer units than that.", field=f"{where}.quantity"
+            raise Conflict(
+                "The package holds fewer units than that.",
+                field=f"{where}.quantity",
+                code="quantity_unavailable",
             )
     if sum(moving.values()) >= sum(r.quantity for r in rows):
-        raise ValidationFailed(
-            "A split must leave at least one unit in the package.", field="lines"
+        raise Conflict(
+            "A split must leave at least one unit in the package.",
+            field="lines",
+            code="split_leaves_nothing",
         )
     new = Package.objects.create(
         account_id=locked.account_id, order=locked.order, warehouse_id=locked.warehouse_id

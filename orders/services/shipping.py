@@ -12,7 +12,13 @@ from orders.carriers import CarrierUnavailable, adapter_for
 from orders.exceptions import InvalidStatusTransition, PackageNotPending, PackageNotShipped
 from orders.models import Label, Order, OrderLine, Package, PackageLine, TrackingEvent
 from orders.representation import order_data, packages_data
-from orders.services.history import derived_status, lock, record, set_status
+from orders.services.history import (
+    derived_status,
+    lock,
+    record,
+    set_package_status,
+    set_status,
+)
 from orders.services.packages import allocated_by_warehouse, parts_of, sync_pending_packages
 from vectis.db_retry import atomic_with_retry
 from vectis.errors import DomainError, ValidationFailed
@@ -108,7 +114,8 @@ def _ship(package_pk: int, changes: dict, dimensions, issued, actor: str) -> Pac
             setattr(package, column, dimensions[key])
     if dimensions and "unit" in dimensions:
         package.dimension_unit = dimensions["unit"]
-    package.status, package.shipped_at = Package.SHIPPED, now
+    set_package_status(package, Package.SHIPPED)
+    package.shipped_at = now
     package.tracking_number = issued.tracking_number
     package.save()
     Label.objects.create(
@@ -270,7 +277,7 @@ def _shrink_pending(order: Order, carved: list[Package]) -> None:
             _shrink(in_warehouse, pl.order_line_id, pl.quantity)
     for package in others:
         if not PackageLine.objects.filter(package=package).exists():
-            package.status = Package.CANCELLED
+            set_package_status(package, Package.CANCELLED)
             package.save(update_fields=["status", "updated_at"])
 
 
@@ -313,7 +320,8 @@ def _void(package_pk: int, actor: str) -> tuple[Package, Label | None]:
         line.quantity_shipped -= pl.quantity
         line.quantity_allocated += pl.quantity
     OrderLine.objects.bulk_update(lines, ["quantity_allocated", "quantity_shipped"])
-    package.status, package.shipped_at, package.tracking_number = Package.PENDING, None, ""
+    set_package_status(package, Package.PENDING)
+    package.shipped_at, package.tracking_number = None, ""
     package.save(update_fields=["status", "shipped_at", "tracking_number", "updated_at"])
     target = derived_status(lines, unallocated=constants.PENDING)
     data = {"package": package.public_id}
@@ -354,10 +362,11 @@ def package_track(
         description=description,
     )
     if status in ("in_transit", "out_for_delivery") and locked.status == Package.SHIPPED:
-        locked.status = Package.IN_TRANSIT
+        set_package_status(locked, Package.IN_TRANSIT)
         locked.save(update_fields=["status", "updated_at"])
     elif status == "delivered" and locked.status != Package.DELIVERED:
-        locked.status, locked.delivered_at = Package.DELIVERED, occurred_at
+        set_package_status(locked, Package.DELIVERED)
+        locked.delivered_at = occurred_at
         locked.save(update_fields=["status", "delivered_at", "updated_at"])
         webhooks.emit_many(
             locked.account_id, [("package.delivered", d) for d in packages_data([locked])]

@@ -75,3 +75,23 @@ def test_read_only_fields_in_writes_are_refused_and_never_persisted(full_world):
     wrong, sent = read_only_violations(SCHEMA, full_world.api)
     assert wrong == []
     assert sent >= 100  # every write with a body, with each field it answers but cannot set
+
+
+def test_options_on_every_path_answers_what_it_allows(full_world):
+    # found by schemathesis: OPTIONS on a view without a serializer was a 500
+    filler = Filler(full_world.api, SCHEMA)
+    paths = sorted({t for _, t, _ in operations(SCHEMA)})
+    assert len(paths) >= 50
+    for template in paths:
+        path = filler.fill(template)
+        response = full_world.api.http.options(path)
+        assert response.status_code == 200, (template, response.status_code)
+        documented = {m.upper() for m in SCHEMA["paths"][template]} & {
+            "GET",
+            "POST",
+            "PATCH",
+            "PUT",
+            "DELETE",
+        }
+        assert documented <= {m.strip() for m in response["Allow"].split(",")}, template
+        assert response.json()["schema"] == "/v1/openapi.json"

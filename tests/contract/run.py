@@ -64,7 +64,7 @@ def call(base: str, token: str, method: str, path: str, body=None) -> dict:
     request = urllib.request.Request(  # noqa: S310 (http://127.0.0.1, built here)
         f"{base}{path}",
         method=method,
-        data=json.dumps(body if body is not None else {}).encode(),
+        data=None if method == "GET" else json.dumps(body if body is not None else {}).encode(),
         headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
     )
     with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310 (as above)
@@ -101,7 +101,8 @@ def seed_over_http(base: str, token: str, refs: dict) -> dict:
 
     order = allocated("CONTRACT-SHIPPED")
     call(base, token, "POST", f"/v1/orders/{order['id']}/ship")
-    allocated("CONTRACT-ALLOCATED")
+    pending = allocated("CONTRACT-ALLOCATED")
+    packages = call(base, token, "GET", f"/v1/packages?order={pending['id']}")["data"]
     hold = call(
         base,
         token,
@@ -109,7 +110,11 @@ def seed_over_http(base: str, token: str, refs: dict) -> dict:
         "/v1/inventory/reserve",
         {"reference": "contract-hold", "items": [{"sku": refs["sku"], "quantity": 1}]},
     )
-    return {"order_id": order["id"], "reservation_id": hold["reservations"][0]["id"]}
+    return {
+        "order_id": order["id"],
+        "reservation_id": hold["reservations"][0]["id"],
+        "pending_package_id": packages[0]["id"],
+    }
 
 
 def main() -> int:

@@ -27,6 +27,8 @@ JSON Schema cannot state, so the fuzzer does not mistake it for a disagreement.
   integers sent as 0.
 - JSON Schema counts 1.0 as an integer, the API does not (a JSON integer only): whole
   floats are sent as integers.
+- A package comes from allocation, never from a create: `PATCH /v1/packages/{id}` (allowed
+  only while pending) goes to the seeded pending package.
 - Webhook URLs point at the local stub only (VECTIS_CONTRACT_STUB), so nothing is sent
   elsewhere.
 """
@@ -163,6 +165,13 @@ def _valid_case(case):
         case.headers["Idempotency-Key"] = f"st-{uuid.uuid4().hex}"
     if case.query and "cursor" in case.query and _valid_text(case.query["cursor"]):
         del case.query["cursor"]
+    if (case.method.upper(), case.path) == (
+        "PATCH",
+        "/v1/packages/{id}",
+    ) and "pending_package_id" in REFS:
+        # packages come from allocation, not from an operation that creates them: a PATCH is
+        # sent to the seeded pending package (the only state it is allowed in)
+        case.path_parameters["id"] = REFS["pending_package_id"]
     body = case.body
     url = body.get("url") if isinstance(body, dict) else None
     if isinstance(url, str) and url.startswith(("http://", "https://")):

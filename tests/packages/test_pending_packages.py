@@ -88,11 +88,14 @@ def test_split_and_edit_a_pending_package(api, two_warehouse_order):
     everything = api.post(
         f"/v1/packages/{east_id}/split", {"lines": [{"sku": "WIDGET-BLU", "quantity": 2}]}
     )
-    assert (everything.status_code, error_of(everything)["field"]) == (400, "lines")
+    # what the package holds decides both: 409s (docs/api.md, "400 or 409")
+    assert (everything.status_code, error_of(everything)["field"]) == (409, "lines")
+    assert error_of(everything)["code"] == "split_leaves_nothing"
     too_many = api.post(
         f"/v1/packages/{east_id}/split", {"lines": [{"sku": "WIDGET-BLU", "quantity": 5}]}
     )
-    assert (too_many.status_code, error_of(too_many)["field"]) == (400, "lines[0].quantity")
+    assert (too_many.status_code, error_of(too_many)["field"]) == (409, "lines[0].quantity")
+    assert error_of(too_many)["code"] == "quantity_unavailable"
     # shipping the order ships every pending package as it stands
     shipped = api.post(f"/v1/orders/{order}/ship").json()
     assert shipped["status"] == "shipped"
@@ -144,3 +147,24 @@ def test_scope_matrix_and_tenancy(account, api, other_api, two_warehouse_order):
         f"/v1/packages/{east_id}/split", {"lines": [{"sku": "WIDGET-BLU", "quantity": 1}]}
     )
     assert split.status_code == 404
+
+
+@pytest.mark.parametrize(
+    "from_status, to_status",
+    [(a, b) for a, _ in Package.STATUSES for b, _ in Package.STATUSES],
+)
+def test_package_transition_table(from_status, to_status):
+    from orders.exceptions import InvalidStatusTransition
+    from orders.services.history import set_package_status
+
+    package = Package(status=from_status)
+    if to_status in Package.TRANSITIONS[from_status]:
+        set_package_status(package, to_status)
+        assert package.status == to_status
+        assert from_status in Package.can_become(to_status)
+    else:
+        with pytest.raises(InvalidStatusTransition) as refused:
+            set_package_status(package, to_status)
+        assert refused.value.extra == {"from_status": from_status, "to_status": to_status}
+        assert package.status == from_status
+        assert from_status not in Package.can_become(to_status)

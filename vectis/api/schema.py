@@ -6,6 +6,7 @@ from django.core.validators import RegexValidator
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import force_instance
+from jsonschema import Draft202012Validator
 from rest_framework import serializers
 
 from vectis.accounts.scopes import SCOPES
@@ -364,6 +365,19 @@ TOKEN_PATH = {
                     "application/json": {"schema": {"$ref": "#/components/schemas/OAuthError"}}
                 },
             },
+            "429": {
+                "description": "`rate_limited`: too many failed attempts for this client id or "
+                "from this address; retry after `Retry-After` seconds.",
+                "headers": {
+                    "Retry-After": {
+                        "description": "Seconds until another attempt is accepted.",
+                        "schema": {"type": "integer"},
+                    }
+                },
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/OAuthError"}}
+                },
+            },
         },
     }
 }
@@ -394,19 +408,17 @@ def postprocess_schema(result, generator, request, public):
 
 def _require_bodies(result) -> None:
     """A request body that `{}` does not satisfy (required keys, a `oneOf`) is required: the
-    server answers a request without one as it answers `{}`, with a 400."""
-    schemas = result.get("components", {}).get("schemas", {})
+    server answers a request without one as it answers `{}`, with a 400. One that `{}`
+    satisfies (a PATCH) is optional: without one, the server changes nothing."""
+    components = result.get("components", {})
     for item in result.get("paths", {}).values():
         for operation in item.values():
             body = operation.get("requestBody") if isinstance(operation, dict) else None
             if not body:
                 continue
             for content in body.get("content", {}).values():
-                schema = content.get("schema", {})
-                ref = schema.get("$ref", "")
-                if ref.startswith("#/components/schemas/"):
-                    schema = schemas.get(ref.rsplit("/", 1)[1], {})
-                if schema.get("required") or {"oneOf", "allOf"} & set(schema):
+                root = {"components": components, **content.get("schema", {})}
+                if not Draft202012Validator(root).is_valid({}):
                     body["required"] = True
 
 
