@@ -18,6 +18,7 @@ from collections.abc import Iterator
 
 from django.core.management.base import CommandError
 
+from vectis.jsonvalues import has_unstorable_text
 from vectis.serializers import METADATA_MAX_BYTES
 
 # One record (all its physical lines) is read at most this far: a 50 MB cell is refused after
@@ -221,7 +222,6 @@ class Progress:
 METADATA_MAX_DEPTH = 32
 # Pretty-printed JSON may be larger than the 16 kB the serializer allows once compacted.
 METADATA_MAX_CHARS = 4 * METADATA_MAX_BYTES
-UNSTORABLE_TEXT_RE = re.compile("[\x00\ud800-\udfff]")
 
 
 class CellProblem(Exception):
@@ -285,15 +285,7 @@ def _finite_float(text: str) -> float:
 
 def _check_storable(value) -> None:
     """PostgreSQL's jsonb refuses NUL characters and unpaired surrogates (legal JSON escapes)."""
-    stack = [value]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, dict):
-            stack.extend(current.keys())
-            stack.extend(current.values())
-        elif isinstance(current, list):
-            stack.extend(current)
-        elif isinstance(current, str) and UNSTORABLE_TEXT_RE.search(current):
-            raise CellProblem(
-                "metadata", "metadata text may not contain NUL (\\u0000) or a lone surrogate."
-            )
+    if has_unstorable_text(value):
+        raise CellProblem(
+            "metadata", "metadata text may not contain NUL (\\u0000) or a lone surrogate."
+        )

@@ -9,6 +9,7 @@ from catalog.representation import ProductSerializer
 from catalog.validators import HS_CODE_RE, SKU_RE, gtin_checksum_ok
 from vectis.api.serializers import StrictSerializer
 from vectis.errors import Conflict
+from vectis.jsonvalues import has_huge_integer, has_unstorable_text
 from vectis.serializers import (
     METADATA_MAX_BYTES,
     BooleanField,
@@ -59,39 +60,11 @@ class BarcodeField(CharField):
         return value
 
 
-def _has_nul(value) -> bool:
-    stack = [value]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            if any("\x00" in key for key in node):
-                return True
-            stack.extend(node.values())
-        elif isinstance(node, list):
-            stack.extend(node)
-        elif isinstance(node, str) and "\x00" in node:
-            return True
-    return False
-
-
-def _has_huge_integer(value) -> bool:
-    stack = [value]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            stack.extend(node.values())
-        elif isinstance(node, list):
-            stack.extend(node)
-        elif isinstance(node, int) and not isinstance(node, bool) and not -(2**63) < node < 2**63:
-            return True
-    return False
-
-
 @extend_schema_field(
     {
         "type": "object",
         "description": "Your own data: a JSON object, at most 16 kB as compact JSON; integers "
-        "within 64 bits; no NUL character (`\\u0000`) in keys or strings.",
+        "within 64 bits; no NUL character (`\\u0000`) or lone surrogate in keys or strings.",
     }
 )
 class MetadataField(serializers.JSONField):
@@ -99,12 +72,13 @@ class MetadataField(serializers.JSONField):
         value = super().to_internal_value(data)
         if not isinstance(value, dict):
             raise serializers.ValidationError("metadata must be a JSON object.", code="invalid")
-        if _has_nul(value):
-            # PostgreSQL's jsonb cannot hold a NUL character, in a key or in a string.
+        if has_unstorable_text(value):
+            # PostgreSQL's jsonb cannot hold them, in a key or in a string.
             raise serializers.ValidationError(
-                "metadata must not contain NUL characters (\\u0000).", code="null_characters"
+                "metadata must not contain NUL characters (\\u0000) or lone surrogates.",
+                code="null_characters",
             )
-        if _has_huge_integer(value):
+        if has_huge_integer(value):
             # JSON allows any integer; stored, one beyond 64 bits could not be rendered back.
             raise serializers.ValidationError(
                 "metadata integers must be within ±9223372036854775807.", code="invalid"

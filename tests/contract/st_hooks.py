@@ -22,9 +22,9 @@ JSON Schema cannot state, so the fuzzer does not mistake it for a disagreement.
   at most 9,999,999,999, the discount at most the rest) are rules across digits and fields:
   a valid barcode is sent, an order whose total would exceed the bound gets prices of 1, a
   discount above the rest is 0, and lines changed by PATCH cost at most 1.
-- `metadata` is any JSON object but without NUL characters and with integers within 64 bits
-  (its description says so; nested keys are beyond its schema): NULs are dropped, larger
-  integers sent as 0.
+- `metadata` is any JSON object but without NUL characters or lone surrogates and with
+  integers within 64 bits (its description says so; nested keys are beyond its schema):
+  those characters are dropped, larger integers sent as 0.
 - JSON Schema counts 1.0 as an integer, the API does not (a JSON integer only): whole
   floats are sent as integers.
 - A package comes from allocation, never from a create: `PATCH /v1/packages/{id}` (allowed
@@ -39,6 +39,8 @@ import re
 import uuid
 
 import schemathesis
+
+from vectis.jsonvalues import UNSTORABLE_TEXT_RE
 
 SKU = re.compile(r"[A-Za-z0-9._\-]{1,64}")
 REFS = json.loads(os.environ.get("VECTIS_CONTRACT_REFS", "{}"))
@@ -114,13 +116,13 @@ def _products(path: str, body, atomic: bool = False) -> list[dict]:
     return []
 
 
-def _no_nul(node):
-    """metadata: no NUL in keys or strings (its description says so)."""
+def _storable(node):
+    """metadata: no NUL or lone surrogate in keys or strings (its description says so)."""
     if isinstance(node, dict):
-        return {k.replace("\x00", ""): _no_nul(v) for k, v in node.items()}
+        return {UNSTORABLE_TEXT_RE.sub("", k): _storable(v) for k, v in node.items()}
     if isinstance(node, list):
-        return [_no_nul(v) for v in node]
-    return node.replace("\x00", "") if isinstance(node, str) else node
+        return [_storable(v) for v in node]
+    return UNSTORABLE_TEXT_RE.sub("", node) if isinstance(node, str) else node
 
 
 def _distinct_skus(products: list[dict]) -> None:
@@ -176,11 +178,11 @@ def _valid_case(case):
     url = body.get("url") if isinstance(body, dict) else None
     if isinstance(url, str) and url.startswith(("http://", "https://")):
         body["url"] = STUB
-    for holder in [body, *(_products(case.path, body) or []), *_orders(case.path, body)]:
-        if isinstance(holder, dict) and isinstance(holder.get("metadata"), dict):
-            holder["metadata"] = _no_nul(holder["metadata"])
     atomic = str((case.query or {}).get("atomic")).lower() in ("true", "1")
     products = _products(case.path, body, atomic)
+    for holder in [body, *products, *_orders(case.path, body)]:
+        if isinstance(holder, dict) and isinstance(holder.get("metadata"), dict):
+            holder["metadata"] = _storable(holder["metadata"])
     if products:
         for product in products:
             _walk(product, own_sku=True)
