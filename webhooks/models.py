@@ -122,6 +122,21 @@ class Delivery(models.Model):
     def __str__(self) -> str:
         return f"{self.public_id} {self.status}"
 
+    @classmethod
+    def due(
+        cls, *, account_id: int, event_id: int, endpoint, event_type: str, now, queued=True
+    ) -> "Delivery":
+        """A new delivery of an event to an endpoint, due now; `queued` when its first attempt
+        is queued with it (else the sweep, or the restart that follows, queues it)."""
+        return cls(
+            account_id=account_id,
+            event_id=event_id,
+            endpoint=endpoint,
+            event_type=event_type,
+            next_attempt_at=now,
+            enqueued_at=now if queued else None,
+        )
+
 
 class DeliveryAttempt(models.Model):
     """One POST to a receiver. Written before the request is sent (in flight), completed after;

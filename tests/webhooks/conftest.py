@@ -13,7 +13,7 @@ def undelivered(account, events: int, monkeypatch) -> list[tuple[int, int]]:
         for n in range(events)
     ]
     with monkeypatch.context() as patch:
-        patch.setattr(services, "_enqueue_attempts", lambda *args, **kwargs: None)
+        patch.setattr(services.queue, "enqueue_attempts", lambda *args, **kwargs: None)
         services.fan_out_many([e.pk for e in created])
     pks = Delivery.objects.filter(event__in=created).order_by("pk").values_list("pk", flat=True)
     return [(pk, 1) for pk in pks]
