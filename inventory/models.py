@@ -27,6 +27,16 @@ MAX_UNITS = 1_000_000_000
 MAX_ON_HAND = 1_000_000_000_000
 MOVEMENT_REASONS = ADJUST_REASONS + SYSTEM_REASONS
 
+# Stock in these bins counts as available: pickable and active (the raw inventory listing in
+# inventory.listing writes the same condition in SQL).
+IN_PICKABLE_BIN = Q(location__pickable=True, location__active=True)
+
+
+class StockLevelQuerySet(models.QuerySet):
+    def reservable(self) -> "StockLevelQuerySet":
+        """Levels an order may reserve from: in pickable, active bins of active warehouses."""
+        return self.filter(IN_PICKABLE_BIN, warehouse__active=True)
+
 
 class StockLevel(models.Model):
     """Units of one product in one bin. `available = on_hand - reserved` (minus nothing else)."""
@@ -47,6 +57,8 @@ class StockLevel(models.Model):
     reserved = models.BigIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    objects = StockLevelQuerySet.as_manager()
 
     class Meta:
         constraints = [

@@ -1,11 +1,11 @@
 from rest_framework import serializers
 
+from inventory.listing import SORTS
 from inventory.models import ADJUST_REASONS, MAX_ON_HAND, MAX_UNITS, LowStockRule
 from inventory.representation import (
     MovementSerializer,
     StockLevelSerializer,
 )
-from inventory.selectors import SORTS
 from vectis.api.filters import CommaListQueryField, DateOrDateTimeQueryField
 from vectis.api.serializers import StrictSerializer
 from vectis.serializers import BooleanField, CharField, DateTimeField, IntegerField

@@ -5,7 +5,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from catalog.models import Product
-from inventory import selectors, services
+from inventory import listing, selectors, services
 from inventory.api.serializers import (
     AdjustSerializer,
     InventoryQuerySerializer,
@@ -114,7 +114,7 @@ class InventoryViewSet(VectisGenericViewSet):
     schema_errors = STOCK_ERRORS
     filter_backends: list = []
 
-    def get_queryset(self):  # the list is built by selectors.InventoryQuery
+    def get_queryset(self):  # the list is built by listing.InventoryQuery
         return LowStockRule.objects.none()
 
     @extend_schema(
@@ -129,7 +129,7 @@ class InventoryViewSet(VectisGenericViewSet):
     def list(self, request):
         check_query_params(request.query_params, InventoryQuerySerializer().fields)
         query = validated(InventoryQuerySerializer, request.query_params)
-        filters = selectors.InventoryFilters(
+        filters = listing.InventoryFilters(
             available_lte=query.get("available_lte"),
             below_threshold=query.get("below_threshold"),
             updated_after=query.get("updated_after"),
@@ -152,7 +152,7 @@ class InventoryViewSet(VectisGenericViewSet):
                 account=self.account, public_id=query["location"]
             ).first()
             filters.location_id = location.pk if location else -1
-        page = self.paginate_queryset(selectors.InventoryQuery(self.account.pk, filters))
+        page = self.paginate_queryset(listing.InventoryQuery(self.account.pk, filters))
         return self.get_paginated_response(InventoryRowSerializer(page, many=True).data)
 
     @extend_schema(

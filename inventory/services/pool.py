@@ -56,13 +56,8 @@ class StockPool:
         inserting reservations that refer to them still passes)."""
         levels = list(
             StockLevel.objects.select_for_update(no_key=True, of=("self",))
-            .filter(
-                account_id__in=set(account_ids),
-                product_id__in=set(product_ids),
-                location__pickable=True,
-                location__active=True,
-                warehouse__active=True,
-            )
+            .reservable()
+            .filter(account_id__in=set(account_ids), product_id__in=set(product_ids))
             .select_related("warehouse", "location")
             .order_by("pk")
         )

@@ -1,0 +1,34 @@
+"""Catalog writes: products and aliases (`products`), kits (`kits`) and bulk upsert (`bulk`).
+
+Callers import `catalog.services`, not its modules.
+"""
+
+from catalog.services.bulk import BulkItem, BulkOutcome, BulkRejected, products_bulk_upsert
+from catalog.services.kits import KitInUse, ProductHasStock
+from catalog.services.products import (
+    PRODUCT_FIELDS,
+    DuplicateAlias,
+    DuplicateSku,
+    alias_create,
+    alias_delete,
+    product_create,
+    product_delete,
+    product_update,
+)
+
+__all__ = [
+    "PRODUCT_FIELDS",
+    "BulkItem",
+    "BulkOutcome",
+    "BulkRejected",
+    "DuplicateAlias",
+    "DuplicateSku",
+    "KitInUse",
+    "ProductHasStock",
+    "alias_create",
+    "alias_delete",
+    "product_create",
+    "product_delete",
+    "product_update",
+    "products_bulk_upsert",
+]
