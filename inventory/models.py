@@ -113,6 +113,37 @@ class StockMovement(models.Model):
     def __str__(self) -> str:
         return f"{self.public_id} {self.quantity:+d} ({self.reason})"
 
+    @classmethod
+    def of(
+        cls,
+        level: StockLevel,
+        quantity: int,
+        reason: str,
+        *,
+        reference: str = "",
+        note: str = "",
+        actor: str = "",
+        related: dict | None = None,
+    ) -> "StockMovement":
+        """The movement of `quantity` (signed) units at `level`, whose on_hand is already the
+        count after it. `related`: product, warehouse or location objects the caller holds,
+        attached so that reading them costs no query."""
+        movement = cls(
+            account_id=level.account_id,
+            product_id=level.product_id,
+            warehouse_id=level.warehouse_id,
+            location_id=level.location_id,
+            quantity=quantity,
+            on_hand_after=level.on_hand,
+            reason=reason,
+            reference=reference,
+            note=note,
+            actor=actor,
+        )
+        for name, obj in (related or {}).items():
+            setattr(movement, name, obj)
+        return movement
+
 
 class Reservation(models.Model):
     """Units of a stock level held for an order line or a free reference (cart, hold)."""

@@ -135,18 +135,16 @@ def _adjust(
 
 def _adjusted(level, delta, product, location, reason, reference, note, actor) -> StockChange:
     """The movement, event and announcements of an adjustment written to `level`."""
-    movement = StockMovement.objects.create(
-        account_id=product.account_id,
-        product=product,
-        warehouse=level.warehouse,
-        location=location,
-        quantity=delta,
-        on_hand_after=level.on_hand,
-        reason=reason,
+    movement = StockMovement.of(
+        level,
+        delta,
+        reason,
         reference=reference,
         note=note,
         actor=actor,
+        related={"product": product, "warehouse": level.warehouse, "location": location},
     )
+    movement.save()
     (shown,) = StockLevelSerializer([level], many=True).data
     _emit_adjusted([movement], {(shown["product_id"], shown["location_id"]): shown})
     after_commit_changed([(product.pk, location.warehouse_id)], arrived=delta > 0)
@@ -208,17 +206,14 @@ def _transfer(*, product, source, target, quantity, note, actor) -> StockChange:
     reference = new_public_id("trf")
     movements = StockMovement.objects.bulk_create(
         [
-            StockMovement(
-                account_id=product.account_id,
-                product=product,
-                warehouse_id=location.warehouse_id,
-                location=location,
-                quantity=delta,
-                on_hand_after=levels[level_id].on_hand,
-                reason="transfer",
+            StockMovement.of(
+                levels[level_id],
+                delta,
+                "transfer",
                 reference=reference,
                 note=note,
                 actor=actor,
+                related={"product": product, "location": location},
             )
             for location, level_id, delta in (
                 (source, source_id, -quantity),

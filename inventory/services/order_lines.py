@@ -125,17 +125,7 @@ def _take(account_id, takes: list[LineTake], ship, actor) -> Taken:
         apply_level_deltas(levels, on_hand={pk: delta}, reserved={pk: delta}, now=now)
         reserved_delta[pk] -= delta
         movements.append(
-            StockMovement(
-                account_id=account_id,
-                product_id=levels[pk].product_id,
-                warehouse_id=levels[pk].warehouse_id,
-                location_id=levels[pk].location_id,
-                quantity=delta,
-                on_hand_after=levels[pk].on_hand,
-                reason="shipped",
-                reference=reference,
-                actor=actor,
-            )
+            StockMovement.of(levels[pk], delta, "shipped", reference=reference, actor=actor)
         )
     apply_level_deltas(levels, on_hand={}, reserved=reserved_delta, now=now)
     StockMovement.objects.bulk_create(movements)
@@ -186,17 +176,7 @@ def _restore(account_id: int, reference: str, actor: str) -> list[int]:
     )
     StockMovement.objects.bulk_create(
         [
-            StockMovement(
-                account_id=account_id,
-                product_id=levels[pk].product_id,
-                warehouse_id=levels[pk].warehouse_id,
-                location_id=levels[pk].location_id,
-                quantity=quantity,
-                on_hand_after=levels[pk].on_hand,
-                reason="ship_voided",
-                reference=reference,
-                actor=actor,
-            )
+            StockMovement.of(levels[pk], quantity, "ship_voided", reference=reference, actor=actor)
             for pk, quantity in sorted(back.items())
         ]
     )

@@ -1,7 +1,6 @@
 """Order intake: validate, resolve SKUs (then channel aliases), record, queue allocation."""
 
 import logging
-from decimal import Decimal
 
 from celery import current_app
 from django.db import IntegrityError, transaction
@@ -9,7 +8,7 @@ from django.utils import timezone
 
 from catalog.models import Product
 from catalog.selectors import resolve_skus
-from orders import constants
+from orders import constants, totals
 from orders.exceptions import DuplicateOrder, FieldLocked
 from orders.lines import matching
 from orders.models import Order, OrderLine
@@ -58,39 +57,18 @@ def items_products(
     return products
 
 
-# Money columns hold 14 digits with 4 decimals.
-MAX_MONEY = Decimal("9999999999")
-
-
-def check_money(subtotal: Decimal, total: Decimal, *, field: str) -> None:
-    if subtotal > MAX_MONEY or total > MAX_MONEY:
-        raise ValidationFailed(
-            f"The order's total exceeds {MAX_MONEY}.", field="items", code="amount_too_large"
-        )
-    if total < 0:
-        raise ValidationFailed(
-            "The discount exceeds the order's subtotal, shipping and tax.",
-            field=field,
-            code="negative_total",
-        )
-
-
 def order_values(data: dict) -> dict:
     """An accepted order's columns from its validated data (OrderCreateSerializer's), totals
     computed and checked."""
-    totals = data.get("totals", {})
-    subtotal = sum(
-        (Decimal(item.get("price") or 0) * item["quantity"] for item in data["items"]),
-        Decimal(0),
+    money = data.get("totals", {})
+    sums = totals.compute(
+        ((item.get("price"), item["quantity"]) for item in data["items"]),
+        shipping=money.get("shipping", 0),
+        tax=money.get("tax", 0),
+        discount=money.get("discount", 0),
+        negative_field="totals.discount",
     )
     ship_to = data["ship_to"]
-    total = (
-        subtotal
-        + Decimal(totals.get("shipping", 0))
-        + Decimal(totals.get("tax", 0))
-        - Decimal(totals.get("discount", 0))
-    )
-    check_money(subtotal, total, field="totals.discount")
     return {
         "channel": data["channel"],
         "external_id": data["external_id"],
@@ -103,13 +81,13 @@ def order_values(data: dict) -> dict:
         "notes": data.get("notes", ""),
         "tags": data.get("tags", []),
         "metadata": data.get("metadata", {}),
-        "shipping": totals.get("shipping", 0),
-        "tax": totals.get("tax", 0),
-        "discount": totals.get("discount", 0),
+        "shipping": money.get("shipping", 0),
+        "tax": money.get("tax", 0),
+        "discount": money.get("discount", 0),
         "payment": data.get("payment", {}),
         "priority": data.get("priority", 0),
-        "subtotal": subtotal,
-        "total": total,
+        "subtotal": sums.subtotal,
+        "total": sums.total,
     }
 
 
@@ -300,9 +278,5 @@ def _change_items(order: Order, items: list[dict]) -> None:
     remaining = [line for line in order.lines.all() if line.quantity > line.quantity_cancelled]
     if not remaining:
         raise ValidationFailed("An order needs at least one line.", field="items")
-    order.subtotal = sum(
-        (line.price * (line.quantity - line.quantity_cancelled) for line in remaining),
-        Decimal(0),
-    )
-    order.total = order.subtotal + order.shipping + order.tax - order.discount
-    check_money(order.subtotal, order.total, field="items")
+    sums = totals.of_order(order, remaining, negative_field="items")
+    order.subtotal, order.total = sums.subtotal, sums.total

@@ -2,13 +2,12 @@
 stock levels (inside inventory.services), and writes the order's history."""
 
 from collections import defaultdict
-from decimal import Decimal
 
 from django.db.models import F
 from django.utils import timezone
 
 from inventory.services.order_lines import LineTake, reserved_by_line, take_from_lines
-from orders import constants
+from orders import constants, totals
 from orders.exceptions import AlreadyCancelled, InvalidStatusTransition
 from orders.lines import matching
 from orders.models import Order, OrderLine, Package
@@ -177,10 +176,8 @@ def order_cancel(
 
 def _recompute_totals(order: Order, lines: list[OrderLine]) -> None:
     """Cancelled units no longer count towards the order's subtotal and total."""
-    order.subtotal = sum(
-        (line.price * (line.quantity - line.quantity_cancelled) for line in lines), Decimal(0)
-    )
-    order.total = max(order.subtotal + order.shipping + order.tax - order.discount, Decimal(0))
+    sums = totals.of_order(order, lines)
+    order.subtotal, order.total = sums.subtotal, sums.total
     order.save(update_fields=["subtotal", "total", "updated_at"])
 
 
