@@ -6,6 +6,8 @@ from django.db import connection
 
 from tests.helpers import Api, make_account
 
+pytest_plugins = ["tests.fixtures"]  # the shared fixtures
+
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 

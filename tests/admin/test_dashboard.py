@@ -1,8 +1,6 @@
 """The shift dashboard: its figures match the database, link to lists that show as many rows,
 stay within the user's accounts, and cost the same number of queries for 1 order or 40."""
 
-import copy
-
 import pytest
 from django.contrib.auth.models import User
 from django.db import connection
@@ -10,8 +8,8 @@ from django.test.utils import CaptureQueriesContext
 
 from inventory import services as inventory
 from orders.models import Order, Package
+from tests.factories import order_body
 from tests.helpers import Api
-from tests.orders.conftest import REFERENCE_ORDER
 from vectis.accounts.models import Membership
 from webhooks.models import WebhookEndpoint
 
@@ -19,9 +17,9 @@ pytestmark = pytest.mark.django_db
 
 
 def place(api, sku, quantity=1, external_id=None):
-    data = copy.deepcopy(REFERENCE_ORDER)
-    data["external_id"] = external_id or f"X-{Order.objects.count()}"
-    data["items"] = [{"sku": sku, "quantity": quantity}]
+    data = order_body(
+        external_id or f"X-{Order.objects.count()}", items=[{"sku": sku, "quantity": quantity}]
+    )
     response = api.post("/v1/orders", data)
     assert response.status_code == 201, response.content
     return Order.objects.get(public_id=response.json()["id"])

@@ -1,15 +1,13 @@
 """CSV export of admin lists: the list's filters and search, the user's accounts only, streamed."""
 
-import copy
 import csv
 import io
 
 import pytest
 from django.contrib.auth.models import User
 
+from tests.factories import Stock, order_body
 from tests.helpers import Api
-from tests.inventory.conftest import Stock
-from tests.orders.conftest import REFERENCE_ORDER
 from vectis.accounts.models import Membership
 
 pytestmark = pytest.mark.django_db
@@ -33,9 +31,7 @@ def two_accounts(client, account, other_account):
         stock.receive(stock.product("TEE"), main, 10)
         api = Api(acc)
         for n in range(3):
-            data = copy.deepcopy(REFERENCE_ORDER)
-            data["external_id"] = f"{prefix}-{n}"
-            data["items"] = [{"sku": "TEE", "quantity": 1}]
+            data = order_body(f"{prefix}-{n}", items=[{"sku": "TEE", "quantity": 1}])
             public_id = api.post("/v1/orders", data).json()["id"]
             if n == 0:
                 api.post(f"/v1/orders/{public_id}/allocate")

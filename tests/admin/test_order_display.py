@@ -1,13 +1,11 @@
 """An order's page shows its address as an address and money in the order's currency."""
 
-import copy
-
 import pytest
 from django.contrib.auth.models import User
 
 from orders.models import Order
+from tests.factories import order_body
 from tests.helpers import Api
-from tests.orders.conftest import REFERENCE_ORDER
 from vectis.accounts.models import Membership
 
 pytestmark = pytest.mark.django_db
@@ -16,7 +14,7 @@ pytestmark = pytest.mark.django_db
 def test_address_and_money(client, account, stock):
     for sku in ("WIDGET-BLU", "GADGET-RED"):
         stock.product(sku)
-    data = copy.deepcopy(REFERENCE_ORDER)
+    data = order_body()
     data["currency"] = "EUR"
     data["ship_to"]["phone"] = "+1 555 0100"
     public_id = Api(account).post("/v1/orders", data).json()["id"]

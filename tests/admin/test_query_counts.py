@@ -1,15 +1,13 @@
 """Admin pages run a bounded number of queries: the same for 1 and 100 rows in a list, and for
 an order (and its package) of 1 and 30 lines."""
 
-import copy
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from orders.models import Order
+from tests.factories import order_body
 from tests.helpers import Api
-from tests.orders.conftest import REFERENCE_ORDER
 
 pytestmark = pytest.mark.django_db
 
@@ -26,9 +24,7 @@ def catalog(account, stock):
 
 
 def place(account, skus, n=0):
-    data = copy.deepcopy(REFERENCE_ORDER)
-    data["external_id"] = f"Q-{n}-{len(skus)}"
-    data["items"] = [{"sku": s, "quantity": 1} for s in skus]
+    data = order_body(f"Q-{n}-{len(skus)}", items=[{"sku": s, "quantity": 1} for s in skus])
     api = Api(account)
     public_id = api.post("/v1/orders", data).json()["id"]
     assert api.post(f"/v1/orders/{public_id}/allocate").status_code == 200

@@ -1,16 +1,13 @@
 """Returns in the admin: managers authorize, reject and cancel; operators receive several
 dispositions of one line in one submission and close; what was scrapped shows on the return."""
 
-import copy
-
 import pytest
 
 from inventory.models import StockLevel
 from orders.models import Order
 from returns.models import Return
-from tests.admin.conftest import staff
+from tests.factories import order_body, staff
 from tests.helpers import Api
-from tests.orders.conftest import REFERENCE_ORDER
 
 pytestmark = pytest.mark.django_db
 
@@ -25,8 +22,7 @@ def requested(account, stock):
     tee = stock.product("TEE")
     stock.receive(tee, main, 5)
     api = Api(account)
-    data = copy.deepcopy(REFERENCE_ORDER)
-    data["items"] = [{"sku": "TEE", "quantity": 3}]
+    data = order_body(items=[{"sku": "TEE", "quantity": 3}])
     order = api.post("/v1/orders", data).json()["id"]
     api.post(f"/v1/orders/{order}/allocate")
     assert api.post(f"/v1/orders/{order}/ship").status_code == 200

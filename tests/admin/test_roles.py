@@ -1,7 +1,6 @@
 """Roles in the admin: what a viewer, an operator and a manager of an account may do there, and
 that a role in one account gives nothing in another."""
 
-import copy
 import importlib
 
 import pytest
@@ -10,9 +9,8 @@ from django.contrib.auth.models import User
 from oauth2_provider.models import AccessToken
 
 from orders.models import Order
-from tests.admin.conftest import staff
+from tests.factories import order_body, staff
 from tests.helpers import issue_token
-from tests.orders.conftest import REFERENCE_ORDER
 from vectis.accounts import roles
 from vectis.accounts.models import ApiClient, Membership
 from warehouses.models import Warehouse
@@ -27,9 +25,7 @@ def order_of(api, stock, external_id="SHOP-1", quantity=1, receive=5):
         product = stock.product(sku)
         if receive:
             stock.receive(product, wh, receive)
-    data = copy.deepcopy(REFERENCE_ORDER)
-    data["external_id"] = external_id
-    data["items"] = [{"sku": "WIDGET-BLU", "quantity": quantity}]
+    data = order_body(external_id, items=[{"sku": "WIDGET-BLU", "quantity": quantity}])
     return Order.objects.get(public_id=api.post("/v1/orders", data).json()["id"])
 
 
@@ -128,8 +124,7 @@ def test_a_manager_elsewhere_cannot_cancel_here(client, api, stock, manual, othe
     mine = order_of(api, stock)
     other_account.auto_allocate = False
     other_account.save()
-    theirs_data = copy.deepcopy(REFERENCE_ORDER)
-    theirs_data["items"] = [{"sku": "GADGET-RED", "quantity": 1}]
+    theirs_data = order_body(items=[{"sku": "GADGET-RED", "quantity": 1}])
     from catalog.models import Product
 
     Product.objects.create(account=other_account, sku="GADGET-RED", name="Gadget")

@@ -1,16 +1,14 @@
 """Pick, pack and ship in the admin: pick lists by bin, the packing station's scans, shipping
 with a label, batch ship-and-print, void, delivered, tracking, packing slips; per role."""
 
-import copy
 import io
 
 import pytest
 from pypdf import PdfReader
 
 from orders.models import Order, Package
-from tests.admin.conftest import staff
+from tests.factories import order_body, staff
 from tests.helpers import Api
-from tests.orders.conftest import REFERENCE_ORDER
 
 pytestmark = pytest.mark.django_db
 
@@ -42,9 +40,7 @@ def shop(account, stock):
     api = Api(account)
 
     def order(external_id, items):
-        data = copy.deepcopy(REFERENCE_ORDER)
-        data["external_id"] = external_id
-        data["items"] = [{"sku": s, "quantity": q} for s, q in items]
+        data = order_body(external_id, items=[{"sku": s, "quantity": q} for s, q in items])
         public_id = api.post("/v1/orders", data).json()["id"]
         assert api.post(f"/v1/orders/{public_id}/allocate").status_code == 200
         return Order.objects.get(public_id=public_id)
@@ -219,7 +215,7 @@ def test_a_viewer_cannot_pick_pack_or_ship(client, account, shop):
 
 
 def test_another_accounts_package_is_not_found(client, account, other_account, shop):
-    from tests.inventory.conftest import Stock
+    from tests.factories import Stock
 
     staff(client, {account: "manager"})
     theirs_stock = Stock(other_account)
@@ -228,8 +224,7 @@ def test_another_accounts_package_is_not_found(client, account, other_account, s
     other_account.auto_allocate = False
     other_account.save()
     api = Api(other_account)
-    data = copy.deepcopy(REFERENCE_ORDER)
-    data["items"] = [{"sku": "TEE", "quantity": 1}]
+    data = order_body(items=[{"sku": "TEE", "quantity": 1}])
     public_id = api.post("/v1/orders", data).json()["id"]
     api.post(f"/v1/orders/{public_id}/allocate")
     theirs = Order.objects.get(public_id=public_id)

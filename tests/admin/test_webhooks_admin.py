@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from tests.admin.conftest import staff
+from tests.factories import staff
 from tests.helpers import Api
 from tests.webhooks.receiver import Reply
 from webhooks import services

@@ -1,14 +1,12 @@
 """Fixtures of the hostile-input tests (tests/api/hostile.py holds their tables)."""
 
-import copy
-
 import pytest
 
 from orders.models import Package
+from tests import factories
 from tests.api.hostile import World, created, order_body
+from tests.factories import Stock
 from tests.helpers import warehouse_body
-from tests.inventory.conftest import Stock
-from tests.orders.conftest import REFERENCE_ORDER
 from warehouses.models import Warehouse
 from webhooks.models import WebhookEndpoint
 
@@ -32,9 +30,7 @@ def world(api, account, settings):
     stock.receive(b, wh, 50)
 
     def order(external_id, items):
-        data = copy.deepcopy(REFERENCE_ORDER)
-        data["external_id"], data["items"] = external_id, items
-        return created(api.post("/v1/orders", data))
+        return created(api.post("/v1/orders", factories.order_body(external_id, items=items)))
 
     pending = order("P-1", [{"sku": "A", "quantity": 2}])
     allocated = order("Q-1", [{"sku": "A", "quantity": 3}])

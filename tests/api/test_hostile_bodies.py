@@ -4,14 +4,16 @@ import pytest
 
 from tests.api.hostile import (
     BAD_BODY_DATES,
+    order_body,
+    refusals,
+)
+from tests.api.hostile_fields import (
     BAD_MONEY,
     NOT_INTEGERS,
     NOT_STRINGS,
     date_fields,
     integer_fields,
     money_fields,
-    order_body,
-    refusals,
     string_fields,
 )
 

@@ -5,14 +5,16 @@ from rest_framework.test import APIClient
 
 from tests.api.hostile import (
     BAD_BODY_DATES,
-    BAD_MONEY,
     FILTER_CASES,
     LIST_OPERATIONS,
+    SCHEMA,
+    fill,
+)
+from tests.api.hostile_fields import (
+    BAD_MONEY,
     NOT_INTEGERS,
     NOT_STRINGS,
-    SCHEMA,
     date_fields,
-    fill,
     integer_fields,
     money_fields,
     string_fields,

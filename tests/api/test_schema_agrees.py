@@ -70,7 +70,7 @@ def test_release_needs_exactly_one_of_three_keys(world, schema):
 
 
 def test_order_bodies(world, schema, account):
-    from tests.orders.conftest import REFERENCE_ORDER
+    from tests.factories import REFERENCE_ORDER
 
     good = {**REFERENCE_ORDER, "external_id": "AGREE-1", "items": [{"sku": "A", "quantity": 1}]}
     for body, valid in [

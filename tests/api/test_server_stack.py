@@ -5,16 +5,14 @@ client can provoke before the application runs (long URLs and headers, huge or m
 bodies) is answered with the JSON error envelope.
 """
 
-import copy
 import json
 
 import pytest
 
 from orders.models import Order, OrderLine, Package
 from tests import live
+from tests.factories import Stock, order_body
 from tests.helpers import Api
-from tests.inventory.conftest import Stock
-from tests.orders.conftest import REFERENCE_ORDER
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -40,8 +38,9 @@ def shop(account):
     stock.receive(widget, east, 3)
     stock.receive(gadget, west, 5)
     api = Api(account)
-    data = copy.deepcopy(REFERENCE_ORDER)
-    data["items"] = [{"sku": "WIDGET-BLU", "quantity": 3}, {"sku": "GADGET-RED", "quantity": 1}]
+    data = order_body(
+        items=[{"sku": "WIDGET-BLU", "quantity": 3}, {"sku": "GADGET-RED", "quantity": 1}]
+    )
     response = api.post("/v1/orders", data)
     assert response.status_code == 201, response.content
     order = Order.objects.get(public_id=response.json()["id"])

@@ -6,7 +6,6 @@ viewer is offered nothing and a forged POST changes nothing; account B's order i
 Full-page screenshots of each screen, 1366 px wide, go to test-artifacts/browser/.
 """
 
-import copy
 import io
 import os
 import re
@@ -20,9 +19,8 @@ from pypdf import PdfReader
 from inventory.models import StockLevel, StockMovement
 from orders.models import Order, Package
 from returns.models import Return
+from tests.factories import Stock, order_body
 from tests.helpers import Api
-from tests.inventory.conftest import Stock
-from tests.orders.conftest import REFERENCE_ORDER
 from vectis.accounts.models import Membership
 from warehouses.models import Location
 
@@ -63,9 +61,7 @@ def floor(db, account, other_account):
     api = Api(account)
 
     def order(external_id, items):
-        data = copy.deepcopy(REFERENCE_ORDER)
-        data["external_id"] = external_id
-        data["items"] = [{"sku": s, "quantity": q} for s, q in items]
+        data = order_body(external_id, items=[{"sku": s, "quantity": q} for s, q in items])
         response = api.post("/v1/orders", data)
         assert response.status_code == 201, response.content
         return Order.objects.get(public_id=response.json()["id"])
@@ -87,8 +83,7 @@ def floor(db, account, other_account):
 
     other = Stock(other_account)
     other.receive(other.product("TEE-BLK-M"), other.warehouse("BMAIN"), 5)
-    other_data = copy.deepcopy(REFERENCE_ORDER)
-    other_data["items"] = [{"sku": "TEE-BLK-M", "quantity": 1}]
+    other_data = order_body(items=[{"sku": "TEE-BLK-M", "quantity": 1}])
     theirs = Api(other_account).post("/v1/orders", other_data).json()["id"]
 
     users = {}

@@ -241,7 +241,7 @@ def test_a_product_with_stock_history_is_archived_not_deleted(api, stock):
     # an archived product is the product's state: ordering it is a 409 (found by schemathesis,
     # which archived a product its orders then named: a 400 for a valid body)
     from orders.models import Order
-    from tests.orders.conftest import REFERENCE_ORDER
+    from tests.factories import REFERENCE_ORDER
 
     order = {**REFERENCE_ORDER, "items": [{"sku": "WIDGET", "quantity": 1}]}
     refused = api.post("/v1/orders", order)

@@ -12,8 +12,8 @@ from inventory import services
 from inventory.exceptions import InsufficientStock
 from inventory.models import Reservation, StockLevel
 from inventory.selectors import verify_ledger
+from tests.factories import Stock
 from tests.helpers import make_account
-from tests.inventory.conftest import Stock
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

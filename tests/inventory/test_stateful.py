@@ -23,8 +23,8 @@ from hypothesis.stateful import (
 from inventory import services
 from inventory.exceptions import InsufficientStock
 from inventory.models import Reservation, StockLevel, StockMovement
+from tests.factories import Stock
 from tests.helpers import make_account
-from tests.inventory.conftest import Stock
 
 _names = itertools.count()
 

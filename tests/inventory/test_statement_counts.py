@@ -3,8 +3,8 @@ and a hold, the same for 1 SKU and for 20."""
 
 import pytest
 
+from tests.factories import Stock
 from tests.helpers import Api
-from tests.inventory.conftest import Stock
 from tests.statements import count_statements
 from vectis import tasks
 

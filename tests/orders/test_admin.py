@@ -1,10 +1,8 @@
-import copy
-
 import pytest
 from django.contrib.auth.models import User
 
 from orders.models import Order
-from tests.orders.conftest import REFERENCE_ORDER
+from tests.factories import order_body
 
 
 @pytest.fixture
@@ -19,7 +17,7 @@ def test_admin_lists_shows_and_acts_through_the_services(root, api, stock, accou
     wh = stock.warehouse()
     stock.receive(stock.product("WIDGET-BLU"), wh, 5)
     stock.receive(stock.product("GADGET-RED"), wh, 5)
-    order_id = api.post("/v1/orders", copy.deepcopy(REFERENCE_ORDER)).json()["id"]
+    order_id = api.post("/v1/orders", order_body()).json()["id"]
     order = Order.objects.get(public_id=order_id)
 
     listing = root.get("/admin/orders/order/?q=SHOP-12345").content.decode()

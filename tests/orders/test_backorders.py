@@ -1,13 +1,13 @@
-import copy
-
 from orders.models import Order
-from tests.orders.conftest import REFERENCE_ORDER
+from tests.factories import order_body
 
 
 def order(external_id: str, quantity: int, priority: int = 0) -> dict:
-    data = copy.deepcopy(REFERENCE_ORDER)
-    data.update(external_id=external_id, priority=priority)
-    data["items"] = [{"sku": "WIDGET-BLU", "quantity": quantity, "price": 10}]
+    data = order_body(
+        external_id,
+        items=[{"sku": "WIDGET-BLU", "quantity": quantity, "price": 10}],
+        priority=priority,
+    )
     return data
 
 

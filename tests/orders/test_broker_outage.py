@@ -1,6 +1,5 @@
 """Orders whose allocation task the broker lost are allocated by the sweep (and by hand)."""
 
-import copy
 import io
 import json
 from datetime import timedelta
@@ -13,15 +12,12 @@ from inventory.selectors import verify_ledger
 from orders import services
 from orders.models import Order
 from tests import live
+from tests.factories import Stock, order_body
 from tests.helpers import Api
-from tests.inventory.conftest import Stock
-from tests.orders.conftest import REFERENCE_ORDER
 
 
 def body(n: int) -> dict:
-    data = copy.deepcopy(REFERENCE_ORDER)
-    data["external_id"] = f"OUTAGE-{n}"
-    data["items"] = [{"sku": "WIDGET-BLU", "quantity": 1}]
+    data = order_body(f"OUTAGE-{n}", items=[{"sku": "WIDGET-BLU", "quantity": 1}])
     return data
 
 

@@ -1,13 +1,9 @@
-import copy
-
 from orders.models import Order
-from tests.orders.conftest import REFERENCE_ORDER
+from tests.factories import order_body
 
 
 def body(external_id, sku="WIDGET-BLU"):
-    data = copy.deepcopy(REFERENCE_ORDER)
-    data["external_id"] = external_id
-    data["items"] = [{"sku": sku, "quantity": 1}]
+    data = order_body(external_id, items=[{"sku": sku, "quantity": 1}])
     return data
 
 

@@ -1,6 +1,5 @@
 """Orders under concurrency on PostgreSQL: real threads through the API."""
 
-import copy
 import threading
 from collections import Counter
 
@@ -12,17 +11,14 @@ from rest_framework.test import APIClient
 from inventory.models import Reservation, StockLevel
 from inventory.selectors import verify_ledger
 from orders.models import Order, OrderLine
+from tests.factories import Stock, order_body
 from tests.helpers import Api, make_account
-from tests.inventory.conftest import Stock
-from tests.orders.conftest import REFERENCE_ORDER
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-def order_body(external_id: str) -> dict:
-    data = copy.deepcopy(REFERENCE_ORDER)
-    data["external_id"] = external_id
-    data["items"] = [{"sku": "HOT", "quantity": 1, "price": 5}]
+def hot_order(external_id: str) -> dict:
+    data = order_body(external_id, items=[{"sku": "HOT", "quantity": 1, "price": 5}])
     return data
 
 
@@ -60,7 +56,7 @@ def test_200_concurrent_orders_compete_for_50_units(close_db_in_threads):
     # when 50 threads create 4 one-unit orders each
     def work(n):
         for i in range(4):
-            response = clients[n].post("/v1/orders", order_body(f"R-{n}-{i}"))
+            response = clients[n].post("/v1/orders", hot_order(f"R-{n}-{i}"))
             with lock:
                 statuses[response.status_code] += 1
 
@@ -89,7 +85,7 @@ def test_twenty_retries_with_one_key_create_one_order(close_db_in_threads):
         http = APIClient()
         http.credentials(HTTP_AUTHORIZATION=f"Bearer {api.token}")
         response = http.post(
-            "/v1/orders", order_body("ONCE"), format="json", HTTP_IDEMPOTENCY_KEY="order-once"
+            "/v1/orders", hot_order("ONCE"), format="json", HTTP_IDEMPOTENCY_KEY="order-once"
         )
         with lock:
             results.append(response)
@@ -107,6 +103,6 @@ def test_twenty_retries_with_one_key_create_one_order(close_db_in_threads):
         if r.status_code == 409
     )
     # and without the key, the duplicate external id is refused
-    again = api.post("/v1/orders", order_body("ONCE"))
+    again = api.post("/v1/orders", hot_order("ONCE"))
     assert again.status_code == 409
     assert again.json()["error"]["code"] == "duplicate_order"

@@ -1,11 +1,9 @@
-import copy
-
 import pytest
 
 from inventory.models import Reservation, StockLevel
 from orders.models import Order
+from tests.factories import order_body
 from tests.helpers import error_of
-from tests.orders.conftest import REFERENCE_ORDER
 from webhooks.models import Event
 
 
@@ -17,16 +15,10 @@ def manual(account):
     return account
 
 
-def body(**overrides):
-    data = copy.deepcopy(REFERENCE_ORDER)
-    data.update(overrides)
-    return data
-
-
 def test_the_reference_body_creates_a_pending_order(api, stock, manual):
     stock.product("WIDGET-BLU")
     stock.product("GADGET-RED")
-    response = api.post("/v1/orders", body())
+    response = api.post("/v1/orders", order_body())
     assert response.status_code == 201, response.content
     order = response.json()
     assert order["id"].startswith("ord_")
@@ -41,7 +33,7 @@ def test_the_reference_body_creates_a_pending_order(api, stock, manual):
 
 def test_unknown_sku_matches_the_reference_error(api, stock, manual):
     stock.product("GADGET-RED")
-    response = api.post("/v1/orders", body())
+    response = api.post("/v1/orders", order_body())
     assert response.status_code == 400
     error = error_of(response)
     assert error["code"] == "validation_error"
@@ -53,8 +45,8 @@ def test_unknown_sku_matches_the_reference_error(api, stock, manual):
 def test_duplicate_external_id_is_409_naming_the_existing_order(api, stock, manual):
     stock.product("WIDGET-BLU")
     stock.product("GADGET-RED")
-    first = api.post("/v1/orders", body()).json()
-    again = api.post("/v1/orders", body())
+    first = api.post("/v1/orders", order_body()).json()
+    again = api.post("/v1/orders", order_body())
     assert again.status_code == 409
     error = error_of(again)
     assert (error["code"], error["order_id"]) == ("duplicate_order", first["id"])
@@ -67,7 +59,7 @@ def test_reserve_and_release_by_order_id(api, stock, manual):
     blue, red = stock.product("WIDGET-BLU"), stock.product("GADGET-RED")
     stock.receive(blue, wh, 5)
     stock.receive(red, wh, 1)
-    order = api.post("/v1/orders", body()).json()
+    order = api.post("/v1/orders", order_body()).json()
 
     reserved = api.post("/v1/inventory/reserve", {"order_id": order["id"]})
     assert reserved.status_code == 200, reserved.content
@@ -103,7 +95,7 @@ def test_reserving_an_order_beyond_stock_backorders_the_rest(api, stock, manual)
     blue, red = stock.product("WIDGET-BLU"), stock.product("GADGET-RED")
     stock.receive(blue, wh, 1)
     stock.receive(red, wh, 1)
-    order = api.post("/v1/orders", body()).json()
+    order = api.post("/v1/orders", order_body()).json()
     result = api.post("/v1/inventory/reserve", {"order_id": order["id"]}).json()
     assert result["order"]["status"] == "partially_allocated"
     assert result["shortfalls"] == [
@@ -118,7 +110,7 @@ def test_reserving_listed_items_of_an_order(api, stock, manual):
     stock.receive(blue, east, 5)
     stock.receive(blue, west, 5)
     stock.receive(red, east, 5)
-    order = api.post("/v1/orders", body()).json()
+    order = api.post("/v1/orders", order_body()).json()
     result = api.post(
         "/v1/inventory/reserve",
         {
@@ -146,7 +138,7 @@ def test_whole_order_from_one_warehouse_when_one_can_fill_it(api, stock, manual)
     stock.receive(blue, main, 5)  # MAIN has no GADGET-RED
     stock.receive(blue, big, 5)
     stock.receive(red, big, 5)
-    order = api.post("/v1/orders", body()).json()
+    order = api.post("/v1/orders", order_body()).json()
     response = api.post(f"/v1/orders/{order['id']}/allocate")
     assert response.status_code == 200, response.content
     assert response.json()["status"] == "allocated"
@@ -163,7 +155,7 @@ def test_auto_allocation_runs_after_commit(api, stock, django_capture_on_commit_
     stock.receive(stock.product("WIDGET-BLU"), wh, 5)
     stock.receive(stock.product("GADGET-RED"), wh, 5)
     with django_capture_on_commit_callbacks(execute=True):
-        created = api.post("/v1/orders", body())
+        created = api.post("/v1/orders", order_body())
     assert created.json()["status"] == "pending"  # as in the reference
     assert api.get(f"/v1/orders/{created.json()['id']}").json()["status"] == "allocated"
     assert Event.objects.filter(type="order.allocated").count() == 1
@@ -176,7 +168,7 @@ def test_split_across_warehouses_when_none_can_fill_the_order(api, stock, manual
     stock.receive(blue, east, 1)
     stock.receive(blue, west, 5)
     stock.receive(red, east, 1)
-    order = api.post("/v1/orders", body()).json()
+    order = api.post("/v1/orders", order_body()).json()
     response = api.post(f"/v1/orders/{order['id']}/allocate")
     assert response.json()["status"] == "allocated"
     placed = sorted(Reservation.objects.values_list("product__sku", "warehouse__code", "quantity"))
@@ -190,7 +182,7 @@ def test_kit_lines_reserve_components_together(api, stock, manual):
     stock.kit("CUP-SET", {"CUP": 2, "LID": 1})
     stock.receive(cup, wh, 5)
     stock.receive(lid, wh, 5)
-    data = body()
+    data = order_body()
     data["items"] = [{"sku": "CUP-SET", "quantity": 3, "price": 10}]
     order = api.post("/v1/orders", data).json()
     allocated = api.post(f"/v1/orders/{order['id']}/allocate").json()
@@ -220,7 +212,7 @@ def test_allocation_uses_as_few_warehouses_as_it_can(api, stock, manual):
     stock.receive(one, b, 5)
     stock.receive(two, b, 5)
     stock.receive(three, c, 5)
-    data = body()
+    data = order_body()
     data["items"] = [{"sku": s, "quantity": 1} for s in ("L1", "L2", "L3")]
     order = api.post("/v1/orders", data).json()
     assert api.post(f"/v1/orders/{order['id']}/allocate").json()["status"] == "allocated"
@@ -248,6 +240,6 @@ def test_the_allocation_strategy_is_pluggable(api, stock, manual, settings):
     settings.VECTIS_ALLOCATION_STRATEGY = (
         "tests.orders.test_create_and_allocate.lowest_priority_first"
     )
-    order = api.post("/v1/orders", body()).json()
+    order = api.post("/v1/orders", order_body()).json()
     assert api.post(f"/v1/orders/{order['id']}/allocate").json()["status"] == "allocated"
     assert set(Reservation.objects.values_list("warehouse__code", flat=True)) == {"LOW"}

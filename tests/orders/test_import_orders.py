@@ -11,7 +11,7 @@ from catalog import services as catalog
 from catalog.models import Product
 from orders.models import Order, OrderEvent, OrderLine
 from orders.representation import order_data
-from tests.inventory.conftest import Stock
+from tests.factories import Stock
 from tests.statements import count_statements
 from vectis import tasks
 from webhooks.models import Event

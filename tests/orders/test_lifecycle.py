@@ -1,4 +1,3 @@
-import copy
 import itertools
 
 import pytest
@@ -9,8 +8,8 @@ from orders import constants
 from orders.exceptions import InvalidStatusTransition
 from orders.models import Order, Package
 from orders.services import set_status
+from tests.factories import order_body
 from tests.helpers import error_of
-from tests.orders.conftest import REFERENCE_ORDER
 from webhooks.models import Event
 
 
@@ -22,7 +21,7 @@ def placed(api, stock, account):
     wh = stock.warehouse("MAIN")
     for sku in ("WIDGET-BLU", "GADGET-RED"):
         stock.receive(stock.product(sku), wh, 10)
-    order = api.post("/v1/orders", copy.deepcopy(REFERENCE_ORDER)).json()
+    order = api.post("/v1/orders", order_body()).json()
     return order["id"]
 
 

@@ -1,12 +1,8 @@
-import copy
-
-from tests.orders.conftest import REFERENCE_ORDER
+from tests.factories import order_body
 
 
 def create(api, external_id, sku="WIDGET-BLU", name="John Doe", email="", channel="shopify"):
-    data = copy.deepcopy(REFERENCE_ORDER)
-    data.update(external_id=external_id, channel=channel)
-    data["items"] = [{"sku": sku, "quantity": 1}]
+    data = order_body(external_id, items=[{"sku": sku, "quantity": 1}], channel=channel)
     data["ship_to"].update(name=name, email=email)
     response = api.post("/v1/orders", data)
     assert response.status_code == 201, response.content

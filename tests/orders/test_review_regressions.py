@@ -1,6 +1,5 @@
 """Edge cases of the order lifecycle (each one a defect found in review)."""
 
-import copy
 from urllib.parse import quote
 
 import pytest
@@ -9,8 +8,8 @@ from inventory.models import Reservation, StockLevel
 from inventory.selectors import verify_ledger
 from orders.models import Order, OrderEvent, OrderLine
 from orders.services import allocate_backorders
+from tests.factories import order_body
 from tests.helpers import error_of
-from tests.orders.conftest import REFERENCE_ORDER
 from webhooks.models import Event
 
 
@@ -22,7 +21,7 @@ def manual(account):
 
 
 def create(api, items, external_id="E-1", **extra):
-    data = copy.deepcopy(REFERENCE_ORDER)
+    data = order_body()
     data.update(external_id=external_id, items=items, **extra)
     response = api.post("/v1/orders", data)
     assert response.status_code == 201, response.content
@@ -165,8 +164,7 @@ def test_patch_item_edge_cases_are_clear_4xx(api, stock, manual):
 
 def test_money_limits(api, stock, manual):
     stock.product("A")
-    data = copy.deepcopy(REFERENCE_ORDER)
-    data["items"] = [{"sku": "A", "quantity": 1_000_000, "price": "9999999999"}]
+    data = order_body(items=[{"sku": "A", "quantity": 1_000_000, "price": "9999999999"}])
     huge = api.post("/v1/orders", data)
     assert (huge.status_code, error_of(huge)["code"]) == (400, "amount_too_large")
     data["items"] = [{"sku": "A", "quantity": 1, "price": "10"}]

@@ -1,14 +1,6 @@
-import copy
-
 from orders.models import Order
+from tests.factories import order_body
 from tests.helpers import assert_scope_matrix, error_of
-from tests.orders.conftest import REFERENCE_ORDER
-
-
-def order_body(external_id: str) -> dict:
-    data = copy.deepcopy(REFERENCE_ORDER)
-    data["external_id"] = external_id
-    return data
 
 
 def test_scope_matrix_on_the_order_endpoints(account, api, stock):

@@ -4,14 +4,11 @@ These are the throughput issue's S2 figures (bench/RESULTS.md); a change that ad
 statement per line fails here, not in a benchmark.
 """
 
-import copy
-
 import pytest
 
 from orders.models import Order
+from tests.factories import Stock, order_body
 from tests.helpers import Api
-from tests.inventory.conftest import Stock
-from tests.orders.conftest import REFERENCE_ORDER
 from tests.statements import count_statements
 from vectis import tasks
 
@@ -33,10 +30,11 @@ def shop(account):
     return api
 
 
-def order_body(lines: int, external_id: str) -> dict:
-    data = copy.deepcopy(REFERENCE_ORDER)
-    data["external_id"] = external_id
-    data["items"] = [{"sku": f"SKU-{n}", "quantity": 1, "price": "2.50"} for n in range(lines)]
+def lines_body(lines: int, external_id: str) -> dict:
+    data = order_body(
+        external_id,
+        items=[{"sku": f"SKU-{n}", "quantity": 1, "price": "2.50"} for n in range(lines)],
+    )
     return data
 
 
@@ -53,7 +51,7 @@ def test_an_order_create_costs_the_same_for_1_and_20_lines(shop, relay_in_backgr
     counts = {}
     for lines in (1, 20):
         with count_statements() as seen:
-            response = shop.post("/v1/orders", order_body(lines, f"S2-{lines}"))
+            response = shop.post("/v1/orders", lines_body(lines, f"S2-{lines}"))
         assert response.status_code == 201, response.content
         assert len(response.json()["items"]) == lines
         counts[lines] = seen
@@ -68,7 +66,7 @@ def test_an_allocation_costs_the_same_for_1_and_20_lines(shop, relay_in_backgrou
 
     counts = {}
     for lines in (1, 20):
-        response = shop.post("/v1/orders", order_body(lines, f"S2-alloc-{lines}"))
+        response = shop.post("/v1/orders", lines_body(lines, f"S2-alloc-{lines}"))
         assert response.status_code == 201, response.content
         relay_in_background()
         order = Order.objects.get(public_id=response.json()["id"])
@@ -87,7 +85,7 @@ def test_a_batch_of_orders_costs_what_one_order_does(shop, relay_in_background):
 
     ids = []
     for n in range(10):
-        response = shop.post("/v1/orders", order_body(3, f"S2-batch-{n}"))
+        response = shop.post("/v1/orders", lines_body(3, f"S2-batch-{n}"))
         ids.append(Order.objects.get(public_id=response.json()["id"]).pk)
         relay_in_background()
     with count_statements() as one:

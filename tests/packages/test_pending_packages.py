@@ -1,10 +1,8 @@
-import copy
-
 import pytest
 
 from orders.models import Package
+from tests.factories import order_body
 from tests.helpers import assert_scope_matrix, error_of
-from tests.orders.conftest import REFERENCE_ORDER
 from webhooks.models import Event
 
 
@@ -16,8 +14,9 @@ def two_warehouse_order(api, stock, account):
     east, west = stock.warehouse("EAST", priority=5), stock.warehouse("WEST")
     stock.receive(stock.product("WIDGET-BLU"), east, 10)
     stock.receive(stock.product("GADGET-RED"), west, 10)
-    data = copy.deepcopy(REFERENCE_ORDER)
-    data["items"] = [{"sku": "WIDGET-BLU", "quantity": 3}, {"sku": "GADGET-RED", "quantity": 2}]
+    data = order_body(
+        items=[{"sku": "WIDGET-BLU", "quantity": 3}, {"sku": "GADGET-RED", "quantity": 2}]
+    )
     order = api.post("/v1/orders", data).json()["id"]
     api.post(f"/v1/orders/{order}/allocate")
     return order, east, west

@@ -1,4 +1,3 @@
-import copy
 import io
 
 import pytest
@@ -8,8 +7,8 @@ from pypdf import PdfReader
 from inventory.models import Reservation, StockLevel, StockMovement
 from inventory.selectors import verify_ledger
 from orders.models import Package
+from tests.factories import order_body
 from tests.helpers import error_of
-from tests.orders.conftest import REFERENCE_ORDER
 from tests.packages.code128 import read_pdf_barcode, read_png_barcode
 from webhooks.models import Event
 
@@ -31,8 +30,9 @@ def two_packages(api, stock, account):
     west = stock.warehouse("WEST")
     stock.receive(stock.product("WIDGET-BLU"), east, 10)
     stock.receive(stock.product("GADGET-RED"), west, 10)
-    data = copy.deepcopy(REFERENCE_ORDER)
-    data["items"] = [{"sku": "WIDGET-BLU", "quantity": 3}, {"sku": "GADGET-RED", "quantity": 2}]
+    data = order_body(
+        items=[{"sku": "WIDGET-BLU", "quantity": 3}, {"sku": "GADGET-RED", "quantity": 2}]
+    )
     order = api.post("/v1/orders", data).json()["id"]
     api.post(f"/v1/orders/{order}/allocate")
     by_wh = {p["warehouse_id"]: p["id"] for p in api.get("/v1/packages").json()["data"]}
@@ -253,7 +253,7 @@ def test_cancelling_the_rest_after_delivery_delivers_the_order(api, stock, accou
     wh = stock.warehouse()
     stock.receive(stock.product("WIDGET-BLU"), wh, 5)
     stock.product("GADGET-RED")
-    data = copy.deepcopy(REFERENCE_ORDER)
+    data = order_body()
     order = api.post("/v1/orders", data).json()["id"]
     api.post(f"/v1/orders/{order}/allocate")
     (package,) = api.get("/v1/packages").json()["data"]

@@ -1,9 +1,7 @@
-import copy
-
 from inventory.models import StockLevel
 from inventory.selectors import verify_ledger
+from tests.factories import order_body
 from tests.helpers import error_of
-from tests.orders.conftest import REFERENCE_ORDER
 
 
 def test_kit_returns_restock_components_and_bad_inputs_are_4xx(api, stock, account):
@@ -15,8 +13,7 @@ def test_kit_returns_restock_components_and_bad_inputs_are_4xx(api, stock, accou
     stock.kit("GIFT", {"MUG": 1, "TOTE": 2})
     stock.receive(mug, wh, 5)
     stock.receive(tote, wh, 10)
-    data = copy.deepcopy(REFERENCE_ORDER)
-    data["items"] = [{"sku": "GIFT", "quantity": 2}]
+    data = order_body(items=[{"sku": "GIFT", "quantity": 2}])
     order = api.post("/v1/orders", data).json()["id"]
     api.post(f"/v1/orders/{order}/allocate")
     api.post(f"/v1/orders/{order}/ship")

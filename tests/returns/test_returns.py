@@ -1,4 +1,3 @@
-import copy
 import io
 
 import pytest
@@ -7,8 +6,8 @@ from pypdf import PdfReader
 from inventory.models import StockLevel, StockMovement
 from inventory.selectors import verify_ledger
 from orders.models import Order, OrderLine
+from tests.factories import order_body
 from tests.helpers import assert_scope_matrix, error_of
-from tests.orders.conftest import REFERENCE_ORDER
 from webhooks.models import Event
 
 
@@ -20,8 +19,9 @@ def shipped(api, stock, account):
     wh = stock.warehouse("MAIN")
     for sku in ("WIDGET-BLU", "GADGET-RED"):
         stock.receive(stock.product(sku), wh, 10)
-    data = copy.deepcopy(REFERENCE_ORDER)
-    data["items"] = [{"sku": "WIDGET-BLU", "quantity": 3}, {"sku": "GADGET-RED", "quantity": 1}]
+    data = order_body(
+        items=[{"sku": "WIDGET-BLU", "quantity": 3}, {"sku": "GADGET-RED", "quantity": 1}]
+    )
     order = api.post("/v1/orders", data).json()["id"]
     api.post(f"/v1/orders/{order}/allocate")
     api.post(f"/v1/orders/{order}/ship")
@@ -196,8 +196,7 @@ def test_restock_fills_a_backorder_and_quarantine_never_does(
     order, wh = shipped
     # drain WIDGET-BLU so that a new order backorders
     stock.receive(StockLevel.objects.get(product__sku="WIDGET-BLU").product, wh, -7)
-    data = copy.deepcopy(REFERENCE_ORDER)
-    data.update(external_id="WAITING", items=[{"sku": "WIDGET-BLU", "quantity": 1}])
+    data = order_body("WAITING", items=[{"sku": "WIDGET-BLU", "quantity": 1}])
     waiting = api.post("/v1/orders", data).json()["id"]
     api.post(f"/v1/orders/{waiting}/allocate")
     assert Order.objects.get(public_id=waiting).status == "backordered"

@@ -8,8 +8,8 @@ import socket
 
 import pytest
 
+from tests.factories import undelivered
 from tests.helpers import make_account
-from tests.webhooks.conftest import undelivered
 from tests.webhooks.receiver import Reply
 from webhooks import http, services, ssrf
 from webhooks.models import Delivery

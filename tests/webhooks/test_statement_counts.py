@@ -3,9 +3,9 @@ delivery threads) costs the same for 2 deliveries and for 20, whatever the recei
 
 import pytest
 
+from tests.factories import undelivered
 from tests.helpers import make_account
 from tests.statements import count_statements
-from tests.webhooks.conftest import undelivered
 from tests.webhooks.receiver import Reply
 from webhooks import services
 from webhooks.models import Delivery, DeliveryAttempt
