@@ -29,7 +29,7 @@ from orders.exceptions import InvalidStatusTransition, OrderOnHold
 from orders.lines import matching
 from orders.models import Order, OrderEvent, OrderLine, Package, PackageLine
 from orders.representation import order_data, package_data, packages_data
-from orders.services.history import derived_status
+from orders.services.history import derived_status, note, transition
 from orders.services.packages import sync_pending_packages
 from webhooks import services as webhooks
 
@@ -337,27 +337,12 @@ def _settle(jobs: list[_Job], answered: list[Order], actor: str, now) -> list[Al
                 "open_units": sum(line.open_quantity for line in lines),
             }
             kind = "allocated" if data["open_units"] == 0 else "backordered"
-            if target != order.status and not constants.can_transition(order.status, target):
-                raise InvalidStatusTransition(
-                    f"An order cannot go from {order.status} to {target}.",
-                    field="status",
-                    extra={"from_status": order.status, "to_status": target},
-                )
-            history.append(
-                OrderEvent(
-                    account_id=order.account_id,
-                    order=order,
-                    type=kind,
-                    from_status=order.status,
-                    to_status=target,
-                    data=data,
-                    actor=actor,
-                )
-            )
             if target != order.status:
+                history.append(transition(order, target, type=kind, data=data, actor=actor))
                 statuses[order.pk] = target
-                order.status = target
                 order.updated_at = now
+            else:  # more units reserved, the same status
+                history.append(note(order, kind, data=data, actor=actor))
             order.representation = order_data(order, lines=lines)
             events.append((order.account_id, f"order.{kind}", order.representation))
         reserve = None

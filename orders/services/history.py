@@ -20,22 +20,28 @@ def set_package_status(package: Package, to_status: str) -> None:
 
 def record(order: Order, type: str, *, data: dict | None = None, actor: str = "") -> OrderEvent:
     """History without a status change (a note, an update, a re-allocation)."""
-    return OrderEvent.objects.create(
-        account_id=order.account_id,
-        order=order,
-        type=type,
-        from_status=order.status,
-        to_status=order.status,
-        data=data or {},
-        actor=actor,
-    )
+    event = note(order, type, data=data, actor=actor)
+    event.save()
+    return event
 
 
 def set_status(
     order: Order, to_status: str, *, type: str, data: dict | None = None, actor: str = ""
 ) -> OrderEvent:
-    """The one place an order's status changes: checks the transition table, writes the
-    OrderEvent. The caller holds the order's row lock."""
+    """Change an order's status (per the transition table) and write its OrderEvent. The
+    caller holds the order's row lock."""
+    event = transition(order, to_status, type=type, data=data, actor=actor)
+    order.save(update_fields=["status", "updated_at"])
+    event.save()
+    return event
+
+
+def transition(
+    order: Order, to_status: str, *, type: str, data: dict | None = None, actor: str = ""
+) -> OrderEvent:
+    """The one place an order's status changes: checked against constants.TRANSITIONS, set
+    on `order` and returned as its unsaved OrderEvent (`set_status` saves both; the bulk
+    allocator writes many at once)."""
     from_status = order.status
     if not constants.can_transition(from_status, to_status):
         raise InvalidStatusTransition(
@@ -44,13 +50,19 @@ def set_status(
             extra={"from_status": from_status, "to_status": to_status},
         )
     order.status = to_status
-    order.save(update_fields=["status", "updated_at"])
-    return OrderEvent.objects.create(
+    event = note(order, type, data=data, actor=actor)
+    event.from_status = from_status
+    return event
+
+
+def note(order: Order, type: str, *, data: dict | None = None, actor: str = "") -> OrderEvent:
+    """An unsaved OrderEvent of the order as it stands (no status change)."""
+    return OrderEvent(
         account_id=order.account_id,
         order=order,
         type=type,
-        from_status=from_status,
-        to_status=to_status,
+        from_status=order.status,
+        to_status=order.status,
         data=data or {},
         actor=actor,
     )
