@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 
 from vectis.accounts import roles, services
-from vectis.accounts.admin_scoping import AccountScopedAdmin, member_account_ids
+from vectis.accounts.admin_scoping import AccountScopedAdmin
 from vectis.accounts.models import Account, ApiClient, Membership
 from vectis.accounts.scopes import SCOPES
 from vectis.errors import DomainError
@@ -28,11 +28,7 @@ class AccountAdmin(AccountScopedAdmin):
     search_fields = ("name", "public_id")
     list_filter = ("active",)
     readonly_fields = ("public_id", "created_at", "updated_at")
-
-    def get_queryset(self, request):
-        queryset = admin.ModelAdmin.get_queryset(self, request)
-        ids = member_account_ids(request.user)
-        return queryset if ids is None else queryset.filter(id__in=ids)
+    account_field = ""  # an account is its own
 
     def has_delete_permission(self, request, obj=None):
         return False  # an account is deactivated, never deleted from here

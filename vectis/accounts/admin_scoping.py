@@ -1,6 +1,8 @@
 """Admin base class: staff see only the accounts they are members of, and do there what their
 role allows (vectis/accounts/roles.py)."""
 
+import functools
+
 from django.contrib import admin, messages
 from django.contrib.auth import get_permission_codename
 from django.http import Http404
@@ -26,14 +28,30 @@ def actor(request) -> str:
 
 
 class AccountScopedAdmin(admin.ModelAdmin):
+    """Every admin of account-owned rows. Its querysets keep to the staff user's accounts even
+    when a subclass overrides `get_queryset` and forgets to call super (the override is
+    wrapped); opting out takes `tenancy_opt_out = "<why>"`, which tests/admin/test_tenancy.py
+    lists. `account_field` names the account foreign key ("" for the Account model itself)."""
+
     account_field = "account"
+    tenancy_opt_out: str = ""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        own = cls.__dict__.get("get_queryset")
+        if own is not None and not getattr(own, "_account_scoped", False):
+            cls.get_queryset = _scoped(own)
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request)
+        return super().get_queryset(request)
+
+    def scope(self, queryset, request):
+        """`queryset` kept to the accounts the staff user is a member of."""
         ids = member_account_ids(request.user)
-        if ids is None:
+        if ids is None or self.tenancy_opt_out:
             return queryset
-        return queryset.filter(**{f"{self.account_field}_id__in": ids})
+        key = f"{self.account_field}_id__in" if self.account_field else "id__in"
+        return queryset.filter(**{key: ids})
 
     def get_object(self, request, object_id, from_field=None):
         """Another account's object (or none) is a 404, as in the API, not a redirect."""
@@ -96,3 +114,15 @@ class AccountScopedAdmin(admin.ModelAdmin):
                 level=messages.ERROR,
             )
         return allowed
+
+
+def _scoped(get_queryset):
+    @functools.wraps(get_queryset)
+    def scoped(self, request):
+        return self.scope(get_queryset(self, request), request)
+
+    scoped._account_scoped = True
+    return scoped
+
+
+AccountScopedAdmin.get_queryset = _scoped(AccountScopedAdmin.get_queryset)
