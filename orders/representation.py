@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from orders.models import Order, OrderEvent, OrderLine, Package, PackageLine, TrackingEvent
+from orders.selectors import orders_for_account, packages_for_account
 from vectis.serializers import MoneyField, represent
 
 
@@ -74,18 +75,11 @@ class OrderEventSerializer(serializers.ModelSerializer):
         fields = ["type", "from_status", "to_status", "data", "actor", "created_at"]
 
 
-def orders_queryset(account):
-    from django.db.models import Prefetch
-
-    lines = OrderLine.objects.select_related("product").order_by("position")
-    return Order.objects.filter(account=account).prefetch_related(Prefetch("lines", queryset=lines))
-
-
 def order_data(order: Order, *, lines: list[OrderLine] | None = None) -> dict:
     """The order as the API shows it. With `lines` (in position order, products loaded) it is
     built from the objects at hand, without reading the order again."""
     if lines is None:
-        order = orders_queryset(order.account_id).get(pk=order.pk)
+        order = orders_for_account(order.account_id).get(pk=order.pk)
     else:
         order._prefetched_objects_cache = {"lines": lines}
     return represent(OrderSerializer, order)
@@ -144,17 +138,6 @@ class PackageSerializer(serializers.ModelSerializer):
         ]
 
 
-def packages_queryset(account):
-    from django.db.models import Prefetch
-
-    lines = PackageLine.objects.select_related("order_line").order_by("id")
-    return (
-        Package.objects.filter(account=account)
-        .select_related("order", "warehouse")
-        .prefetch_related(Prefetch("lines", queryset=lines), "tracking_events")
-    )
-
-
 def package_data(package: Package) -> dict:
     """A package as the API shows it, from the objects at hand (order, warehouse, lines with
     their order lines, tracking events loaded)."""
@@ -164,5 +147,5 @@ def package_data(package: Package) -> dict:
 def packages_data(packages: list[Package]) -> list[dict]:
     if not packages:
         return []
-    fresh = packages_queryset(packages[0].account_id).filter(pk__in=[p.pk for p in packages])
+    fresh = packages_for_account(packages[0].account_id).filter(pk__in=[p.pk for p in packages])
     return PackageSerializer(fresh.order_by("id"), many=True).data

@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from returns.models import Return, ReturnLine, ReturnReceipt
+from returns.selectors import returns_for_account
 from vectis.serializers import represent
 
 
@@ -68,18 +69,5 @@ class ReturnSerializer(serializers.ModelSerializer):
         return {"carrier": obj.label_carrier, "tracking_number": obj.label_tracking_number}
 
 
-def returns_queryset(account):
-    from django.db.models import Prefetch
-
-    lines = ReturnLine.objects.select_related("order_line").prefetch_related(
-        Prefetch("receipts", queryset=ReturnReceipt.objects.select_related("location"))
-    )
-    return (
-        Return.objects.filter(account=account)
-        .select_related("order", "warehouse")
-        .prefetch_related(Prefetch("lines", queryset=lines))
-    )
-
-
 def return_data(ret: Return) -> dict:
-    return represent(ReturnSerializer, returns_queryset(ret.account_id).get(pk=ret.pk))
+    return represent(ReturnSerializer, returns_for_account(ret.account_id).get(pk=ret.pk))

@@ -22,7 +22,8 @@ from inventory.representation import (
 )
 from orders import services as order_services
 from orders.models import Order
-from orders.representation import OrderSerializer, orders_queryset
+from orders.representation import OrderSerializer
+from orders.selectors import orders_for_account
 from vectis.api.serializers import StrictSerializer
 from vectis.api.views import VectisGenericViewSet, validated
 from vectis.errors import Conflict
@@ -176,7 +177,7 @@ class HoldViewSet(VectisGenericViewSet):
         return self._reserve_response(data["reference"], result)
 
     def _order(self, public_id: str) -> Order:
-        order = orders_queryset(self.account).filter(public_id=public_id).first()
+        order = orders_for_account(self.account).filter(public_id=public_id).first()
         if order is None:
             raise _unknown("order_id", public_id, "order_id")
         return order
@@ -202,7 +203,7 @@ class HoldViewSet(VectisGenericViewSet):
                 )
         allocation = order_services.order_allocate(order=order, items=items, actor=self.actor)
         result = allocation.reserve or services.ReserveResult([], [])
-        fresh = orders_queryset(self.account).get(pk=order.pk)
+        fresh = orders_for_account(self.account).get(pk=order.pk)
         extra = {"order": represent(OrderSerializer, fresh)}
         return self._reserve_response(order.public_id, result, extra)
 

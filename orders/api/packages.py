@@ -12,7 +12,8 @@ from rest_framework.response import Response
 from orders import labels, services
 from orders.api.serializers import LineRefSerializer
 from orders.models import Package, TrackingEvent
-from orders.representation import PackageSerializer, packages_queryset
+from orders.representation import PackageSerializer
+from orders.selectors import packages_for_account
 from vectis.api.filters import CommaListFilter, DateOrDateTimeFilter, check_query_params
 from vectis.api.serializers import StrictSerializer, TrackingNumberField
 from vectis.api.views import VectisGenericViewSet, validated
@@ -121,7 +122,7 @@ class PackageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VectisGen
     }
 
     def get_queryset(self):
-        return packages_queryset(self.account)
+        return packages_for_account(self.account)
 
     def _respond(self, pk: int) -> dict:
         return represent(PackageSerializer, self.get_queryset().get(pk=pk))

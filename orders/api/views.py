@@ -24,7 +24,7 @@ from orders.api.serializers import (
 )
 from orders.filtersets import OrderFilterSet
 from orders.models import Order, Package
-from orders.representation import orders_queryset
+from orders.selectors import orders_for_account
 from vectis.api.errors import flatten_errors
 from vectis.api.views import VectisGenericViewSet, validated
 from vectis.errors import DomainError
@@ -59,7 +59,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VectisGener
     }
 
     def get_queryset(self):
-        return orders_queryset(self.account)
+        return orders_for_account(self.account)
 
     def _respond(self, pk: int, code: int = status.HTTP_200_OK) -> Response:
         return Response(represent(OrderSerializer, self.get_queryset().get(pk=pk)), status=code)

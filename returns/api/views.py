@@ -1,133 +1,31 @@
-import django_filters
+"""GET/POST /v1/returns: request, decide, receive, refund and close returns (RMAs)."""
+
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, status
+from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from orders import labels
 from orders.models import Order
 from returns import services
-from returns.models import CONDITIONS, DISPOSITIONS, REASONS, Return
-from returns.representation import ReturnSerializer, returns_queryset
-from vectis.api.deprecation import Deprecated, day
-from vectis.api.filters import CommaListFilter, TimestampFilterSet
-from vectis.api.serializers import StrictSerializer
+from returns.api.serializers import (
+    AuthorizeSerializer,
+    CloseSerializer,
+    ReceiveSerializer,
+    RejectSerializer,
+    ReturnCreateSerializer,
+)
+from returns.filtersets import ReturnFilterSet
+from returns.representation import ReturnSerializer
+from returns.selectors import returns_for_account
 from vectis.api.views import VectisGenericViewSet, validated
 from vectis.errors import ValidationFailed
-from vectis.serializers import (
-    BooleanField,
-    CharField,
-    CurrencyField,
-    IntegerField,
-    MoneyField,
-    represent,
-)
+from vectis.serializers import represent
 from warehouses.models import Location, Warehouse
 
 TAGS = ["returns"]
-
-
-class ReturnFilterSet(TimestampFilterSet):
-    status = CommaListFilter(field_name="status", help_text="One status or a comma list.")
-    order = django_filters.CharFilter(field_name="order__public_id", help_text="Order id.")
-    rma_number = django_filters.CharFilter(field_name="rma_number")
-
-    class Meta:
-        model = Return
-        fields = ["status", "order", "rma_number"]
-
-
-class ReturnLineInSerializer(StrictSerializer):
-    order_line_id = CharField(max_length=32, required=False)
-    sku = CharField(max_length=64, required=False)
-    quantity = IntegerField(min_value=1, max_value=1_000_000)
-    reason = serializers.ChoiceField(choices=REASONS)
-    note = CharField(max_length=500, required=False, allow_blank=True, default="")
-
-    one_of = (("order_line_id", "sku"),)
-
-
-class ReturnCreateSerializer(StrictSerializer):
-    resource = ReturnSerializer
-    order_id = CharField(max_length=32)
-    lines = ReturnLineInSerializer(many=True, allow_empty=False, max_length=500)
-    rma_number = CharField(
-        max_length=32, required=False, help_text="Your own RMA number; default: generated."
-    )
-    notes = CharField(max_length=5000, required=False, allow_blank=True, default="")
-
-    example = {
-        "order_id": "ord_9mKd4TzQ7wLx2NbV6cHp",
-        "lines": [{"sku": "TEE-BLK-M", "quantity": 1, "reason": "wrong_item"}],
-        "notes": "Ordered M, wanted L",
-    }
-
-
-class RefundSerializer(StrictSerializer):
-    amount = MoneyField()
-    currency = CurrencyField()
-    reference = CharField(max_length=200, required=False, allow_blank=True)
-    status = serializers.ChoiceField(
-        choices=["pending", "issued", "failed"], required=False, default="pending"
-    )
-
-
-class AuthorizeSerializer(StrictSerializer):
-    warehouse_id = CharField(
-        max_length=32, required=False, help_text="Default: the warehouse the order shipped from."
-    )
-    refund = RefundSerializer(required=False)
-    label = BooleanField(default=False, help_text="Issue a return label.")
-
-    example = {"label": True}
-
-
-class RejectSerializer(StrictSerializer):
-    reason = CharField(max_length=500)
-
-    example = {"reason": "Outside the 30-day return window"}
-
-
-class CloseSerializer(StrictSerializer):
-    refund = RefundSerializer(required=False)
-
-    example = {"refund": {"amount": "19.00", "currency": "USD", "status": "issued"}}
-
-
-class ReceiveItemSerializer(StrictSerializer):
-    order_line_id = CharField(max_length=32, required=False)
-    sku = CharField(max_length=64, required=False)
-    quantity_received = IntegerField(min_value=1, max_value=1_000_000)
-    condition = serializers.ChoiceField(choices=CONDITIONS)
-    disposition = serializers.ChoiceField(choices=DISPOSITIONS)
-    location_id = CharField(
-        max_length=32,
-        required=False,
-        help_text="Default: the default bin (restock) or the QUARANTINE bin (quarantine).",
-    )
-
-    one_of = (("order_line_id", "sku"),)
-
-
-class ReceiveSerializer(StrictSerializer):
-    lines = ReceiveItemSerializer(many=True, allow_empty=False, max_length=500)
-
-    # Line arrays are named as their resource names its lines (docs/api.md): a return's `lines`.
-    deprecated_aliases = {
-        "items": Deprecated("lines", since=day("2026-12-04"), sunset=day("2027-06-30"))
-    }
-    example = {
-        "lines": [
-            {
-                "sku": "TEE-BLK-M",
-                "quantity_received": 1,
-                "condition": "new",
-                "disposition": "restock",
-            }
-        ]
-    }
 
 
 @extend_schema_view(
@@ -146,7 +44,7 @@ class ReturnViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VectisGene
     }
 
     def get_queryset(self):
-        return returns_queryset(self.account)
+        return returns_for_account(self.account)
 
     def _respond(self, pk: int, code: int = status.HTTP_200_OK) -> Response:
         return Response(represent(ReturnSerializer, self.get_queryset().get(pk=pk)), status=code)
