@@ -1,7 +1,5 @@
 """OpenAPI 3.1: OAuth2 client credentials with per-operation scopes and documented errors."""
 
-import re
-
 from django.core.validators import RegexValidator
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
@@ -10,6 +8,7 @@ from jsonschema import Draft202012Validator
 from rest_framework import serializers
 
 from vectis.accounts.scopes import SCOPES
+from vectis.api import schema_links
 from vectis.api.filters import LIST_ENTRY_SCHEMA, SPACE_OR_NUL
 from vectis.api.idempotency import MAX_KEY_LENGTH
 from vectis.api.permissions import required_scopes
@@ -401,7 +400,7 @@ def postprocess_schema(result, generator, request, public):
     paths = {"/oauth/token": TOKEN_PATH}
     paths.update(result.get("paths", {}))
     result["paths"] = paths
-    _add_links(result)
+    schema_links.add_links(result)
     _require_bodies(result)
     return result
 
@@ -420,85 +419,3 @@ def _require_bodies(result) -> None:
                 root = {"components": components, **content.get("schema", {})}
                 if not Draft202012Validator(root).is_valid({}):
                     body["required"] = True
-
-
-_OPERATIONS = ("get", "put", "patch", "delete", "post")
-# Creates whose objects are addressed under another collection than the one posted to.
-_CREATED_UNDER = {"/v1/warehouses/{warehouse_id}/locations": "/v1/locations"}
-
-
-def _add_links(result) -> None:
-    """OpenAPI links from each create to what can be done with what it created: a POST on a
-    collection (`/v1/orders`) whose answer has an `id` links to every operation under
-    `/v1/orders/{…}`, the path parameter filled from that id. Derived from the paths, so a new
-    resource is linked without edits."""
-    paths = result.get("paths", {})
-    schemas = result.get("components", {}).get("schemas", {})
-    for path, item in paths.items():
-        create = item.get("post")
-        if create is None or path.endswith("}"):
-            continue
-        for status, response in create.get("responses", {}).items():
-            if not status.startswith("2") or not _has_id(response, schemas):
-                continue
-            own = re.findall(r"\{(\w+)\}", path)  # carried over from the request
-            base = path
-            if path in _CREATED_UNDER:
-                base, own = _CREATED_UNDER[path], []
-            links = {}
-            for other, other_item in paths.items():
-                rest = other[len(base) :]
-                if not other.startswith(base + "/{") or "}" not in rest:
-                    continue
-                parameter = rest[2 : rest.index("}")]
-                if set(re.findall(r"\{(\w+)\}", other)) != {*own, parameter}:
-                    continue  # needs an id this answer does not give
-                filled = {f"path.{name}": f"$request.path.{name}" for name in own}
-                filled[f"path.{parameter}"] = "$response.body#/id"
-                for method in _OPERATIONS:
-                    operation = other_item.get(method)
-                    if operation is None or "operationId" not in operation:
-                        continue
-                    links[operation["operationId"]] = {
-                        "operationId": operation["operationId"],
-                        "parameters": filled,
-                    }
-            if links:
-                response["links"] = links
-    _add_list_links(paths)
-
-
-def _add_list_links(paths: dict) -> None:
-    """A plain list (`GET /v1/packages`, no path parameters) links to the operations on its
-    first row (`/v1/packages/{id}`), for objects no create answers with (packages come from
-    allocation)."""
-    for path, item in paths.items():
-        listing = item.get("get")
-        if listing is None or "{" in path:
-            continue
-        names = {p["name"] for p in listing.get("parameters", []) if p.get("in") == "query"}
-        if "page" not in names:
-            continue
-        links = {}
-        for other, other_item in paths.items():
-            parameters = re.findall(r"\{(\w+)\}", other)
-            if not other.startswith(path + "/{") or len(parameters) != 1:
-                continue
-            for method in _OPERATIONS:
-                operation = other_item.get(method)
-                if operation is not None and "operationId" in operation:
-                    links[operation["operationId"]] = {
-                        "operationId": operation["operationId"],
-                        "parameters": {f"path.{parameters[0]}": "$response.body#/data/0/id"},
-                    }
-        response = listing.get("responses", {}).get("200")
-        if links and response is not None:
-            response.setdefault("links", {}).update(links)
-
-
-def _has_id(response, schemas) -> bool:
-    schema = response.get("content", {}).get("application/json", {}).get("schema", {})
-    ref = schema.get("$ref", "")
-    if ref.startswith("#/components/schemas/"):
-        schema = schemas.get(ref.rsplit("/", 1)[1], {})
-    return "id" in schema.get("properties", {})
