@@ -2,7 +2,7 @@ import django_filters
 from django.db.models import Q
 from django.utils import timezone
 
-from inventory.models import Reservation, StockMovement
+from inventory.models import Reservation, StockMovement, lapsed_at
 from vectis.api.filters import CommaListFilter, DateOrDateTimeFilter
 
 
@@ -41,7 +41,7 @@ class ReservationFilterSet(django_filters.FilterSet):
 
     def filter_status(self, queryset, name, value):
         now = timezone.now()
-        lapsed = Q(status=Reservation.ACTIVE, expires_at__lte=now)
+        lapsed = lapsed_at(now)
         match = Q(pk__in=[])
         for status in value:
             if status == Reservation.ACTIVE:

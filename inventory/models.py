@@ -5,6 +5,7 @@ Only `inventory.services` writes these tables; every change of `on_hand` writes 
 
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 from vectis.db import PublicIdField
 
@@ -145,6 +146,18 @@ class StockMovement(models.Model):
         return movement
 
 
+class ReservationQuerySet(models.QuerySet):
+    def lapsed(self, now) -> "ReservationQuerySet":
+        """Holds still active past their `expires_at`: they count as expired (and hold
+        nothing) even before the expiry task has released them."""
+        return self.filter(lapsed_at(now))
+
+
+def lapsed_at(now) -> Q:
+    """The lapsed-hold condition (inventory.listing writes the same in SQL)."""
+    return Q(status=Reservation.ACTIVE, expires_at__lte=now)
+
+
 class Reservation(models.Model):
     """Units of a stock level held for an order line or a free reference (cart, hold)."""
 
@@ -180,6 +193,8 @@ class Reservation(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)
 
+    objects = ReservationQuerySet.as_manager()
+
     class Meta:
         ordering = ["-id"]
         constraints = [
@@ -197,6 +212,12 @@ class Reservation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.public_id} {self.quantity} ({self.status})"
+
+    def lapsed(self, now=None) -> bool:
+        """Still active past its `expires_at` (see `lapsed_at`)."""
+        if self.status != self.ACTIVE or self.expires_at is None:
+            return False
+        return self.expires_at <= (now or timezone.now())
 
 
 class LowStockRule(models.Model):

@@ -1,6 +1,5 @@
 """The API representation of stock rows, movements and reservations (responses and events)."""
 
-from django.utils import timezone
 from rest_framework import serializers
 
 from inventory.models import Reservation, StockLevel, StockMovement
@@ -95,13 +94,7 @@ class ReservationSerializer(serializers.ModelSerializer):
 
 
 def effective_status(reservation: Reservation, now=None) -> str:
-    if (
-        reservation.status == Reservation.ACTIVE
-        and reservation.expires_at is not None
-        and reservation.expires_at <= (now or timezone.now())
-    ):
-        return Reservation.EXPIRED
-    return reservation.status
+    return Reservation.EXPIRED if reservation.lapsed(now) else reservation.status
 
 
 def levels_data(level_ids) -> list[dict]:

@@ -29,9 +29,8 @@ from warehouses.models import Location, Warehouse
 
 def expired_by_level(level_ids, now: datetime) -> dict[int, int]:
     rows = (
-        Reservation.objects.filter(
-            stock_level_id__in=list(level_ids), status=Reservation.ACTIVE, expires_at__lte=now
-        )
+        Reservation.objects.lapsed(now)
+        .filter(stock_level_id__in=list(level_ids))
         .values("stock_level_id")
         .annotate(total=Sum("quantity"))
     )

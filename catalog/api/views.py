@@ -41,10 +41,6 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VectisGen
     def get_queryset(self):
         return selectors.products_for_account(self.account)
 
-    def _respond(self, product, code=status.HTTP_200_OK) -> Response:
-        fresh = self.get_queryset().get(pk=product.pk)
-        return Response(represent(ProductSerializer, fresh), status=code)
-
     @extend_schema(
         summary="Create a product",
         description="A `kit` lists `components` (`sku`, `quantity`); components cannot be kits.",
@@ -55,7 +51,7 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VectisGen
     def create(self, request):
         data = validated(ProductCreateSerializer, request.data)
         product = services.product_create(account=self.account, data=data)
-        return self._respond(product, status.HTTP_201_CREATED)
+        return self.respond(product, status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Update a product",
@@ -70,7 +66,7 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VectisGen
             ProductUpdateSerializer, request.data, partial=True, context={"product": product}
         )
         product = services.product_update(product=product, data=data)
-        return self._respond(product)
+        return self.respond(product)
 
     @extend_schema(
         summary="Delete or archive a product",
@@ -83,7 +79,7 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VectisGen
         archived = services.product_delete(product=self.get_object())
         if archived is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
-        return self._respond(archived)
+        return self.respond(archived)
 
     @extend_schema(
         summary="Get a product by SKU",

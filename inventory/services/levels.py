@@ -163,18 +163,16 @@ def _per_row(changes, column: int):
 
 
 def expire_due(levels: dict[int, StockLevel], now: datetime) -> int:
-    """Expire the holds past their `expires_at` on these locked levels; returns units freed."""
+    """Expire the holds past their `expires_at` on these locked levels; returns how many."""
     due = list(
-        Reservation.objects.filter(
-            stock_level_id__in=list(levels),
-            status=Reservation.ACTIVE,
-            expires_at__lte=now,
-        ).values_list("pk", "stock_level_id", "quantity")
+        Reservation.objects.lapsed(now)
+        .filter(stock_level_id__in=list(levels))
+        .values_list("pk", "stock_level_id", "quantity")
     )
     if not due:
         return 0
     close_reservations(levels, due, status=Reservation.EXPIRED, now=now)
-    return sum(quantity for _, _, quantity in due)
+    return len(due)
 
 
 def close_reservations(

@@ -142,8 +142,8 @@ class StockPool:
         return takes, reserved
 
     def expire_lapsed(self, now: datetime | None = None) -> int:
-        """Expire holds past their expiry on the locked levels; returns the units freed (the
-        caller re-plans after `reset`)."""
+        """Expire holds past their expiry on the locked levels; returns how many (the caller
+        re-plans after `reset`)."""
         return expire_due(self.levels, now or timezone.now())
 
     def write(self, takes: list[Take], *, now: datetime | None = None) -> list[Reservation]:

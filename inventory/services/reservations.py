@@ -13,6 +13,7 @@ from inventory.models import Reservation
 from inventory.services.levels import (
     after_commit_changed,
     close_reservations,
+    expire_due,
     lock_levels,
 )
 from inventory.services.pool import StockPool, Take
@@ -213,7 +214,7 @@ def expire_holds(*, now: datetime | None = None, batch: int = 200) -> int:
     total = 0
     while True:
         level_ids = list(
-            Reservation.objects.filter(status=Reservation.ACTIVE, expires_at__lte=now)
+            Reservation.objects.lapsed(now)
             .order_by("stock_level_id")
             .values_list("stock_level_id", flat=True)
             .distinct()[:batch]
@@ -226,13 +227,8 @@ def expire_holds(*, now: datetime | None = None, batch: int = 200) -> int:
 @atomic_with_retry
 def _expire_levels(level_ids: list[int], now: datetime) -> int:
     levels = {level.pk: level for level in lock_levels(level_ids)}
-    due = list(
-        Reservation.objects.filter(
-            stock_level_id__in=list(levels), status=Reservation.ACTIVE, expires_at__lte=now
-        ).values_list("pk", "stock_level_id", "quantity")
-    )
-    close_reservations(levels, due, status=Reservation.EXPIRED, now=now)
+    expired = expire_due(levels, now)
     after_commit_changed(
-        {(lv.product_id, lv.warehouse_id) for lv in levels.values()}, arrived=bool(due)
+        {(lv.product_id, lv.warehouse_id) for lv in levels.values()}, arrived=bool(expired)
     )
-    return len(due)
+    return expired

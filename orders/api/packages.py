@@ -18,7 +18,7 @@ from vectis.api.filters import CommaListFilter, DateOrDateTimeFilter, check_quer
 from vectis.api.serializers import StrictSerializer, TrackingNumberField
 from vectis.api.views import VectisGenericViewSet, validated
 from vectis.errors import ValidationFailed
-from vectis.serializers import CharField, DateTimeField, DecimalField, represent
+from vectis.serializers import CharField, DateTimeField, DecimalField
 
 TAGS = ["packages"]
 
@@ -124,9 +124,6 @@ class PackageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VectisGen
     def get_queryset(self):
         return packages_for_account(self.account)
 
-    def _respond(self, pk: int) -> dict:
-        return represent(PackageSerializer, self.get_queryset().get(pk=pk))
-
     @extend_schema(
         summary="Set a pending package's weight, dimensions, carrier and service",
         tags=TAGS,
@@ -137,7 +134,7 @@ class PackageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VectisGen
         package = self.get_object()
         data = validated(PackageUpdateSerializer, request.data)
         services.package_update(package=package, data=data)
-        return Response(self._respond(package.pk))
+        return self.respond(package.pk)
 
     @extend_schema(
         summary="Split a pending package",
@@ -152,9 +149,7 @@ class PackageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VectisGen
         package = self.get_object()
         data = validated(PackageSplitSerializer, request.data)
         new = services.package_split(package=package, lines=data["lines"])
-        return Response(
-            {"package": self._respond(package.pk), "new_package": self._respond(new.pk)}
-        )
+        return Response({"package": self.shown(package.pk), "new_package": self.shown(new.pk)})
 
     @extend_schema(
         summary="Ship a package with a label",
@@ -171,7 +166,7 @@ class PackageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VectisGen
         package = self.get_object()
         data = validated(PackageShipSerializer, request.data or {})
         services.package_ship(package=package, actor=str(request.user), **data)
-        return Response(self._respond(package.pk))
+        return self.respond(package.pk)
 
     @extend_schema(
         summary="Download the shipping label",
@@ -220,7 +215,7 @@ class PackageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VectisGen
     def void(self, request, id=None):
         package = self.get_object()
         services.package_void(package=package, actor=str(request.user))
-        return Response(self._respond(package.pk))
+        return self.respond(package.pk)
 
     @extend_schema(
         summary="Add a tracking event",
@@ -236,4 +231,4 @@ class PackageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VectisGen
         package = self.get_object()
         data = validated(TrackingInSerializer, request.data)
         services.package_track(package=package, actor=str(request.user), **data)
-        return Response(self._respond(package.pk))
+        return self.respond(package.pk)

@@ -61,9 +61,6 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VectisGener
     def get_queryset(self):
         return orders_for_account(self.account)
 
-    def _respond(self, pk: int, code: int = status.HTTP_200_OK) -> Response:
-        return Response(represent(OrderSerializer, self.get_queryset().get(pk=pk)), status=code)
-
     @extend_schema(
         summary="Create an order",
         description="Lines resolve `sku` by product SKU, then by the channel's alias. Answers "
@@ -91,7 +88,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VectisGener
     def allocate(self, request, id=None):
         order = self.get_object()
         services.order_allocate(order=order, actor=self.actor)
-        return self._respond(order.pk)
+        return self.respond(order.pk)
 
     @extend_schema(
         summary="Release everything an order has reserved",
@@ -103,7 +100,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VectisGener
     def deallocate(self, request, id=None):
         order = self.get_object()
         services.order_deallocate(order=order, actor=self.actor)
-        return self._respond(order.pk)
+        return self.respond(order.pk)
 
     @extend_schema(
         summary="Update an order",
@@ -120,7 +117,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VectisGener
         order = self.get_object()
         data = validated(OrderUpdateSerializer, request.data, partial=True)
         services.order_update(order=order, data=data, actor=self.actor)
-        return self._respond(order.pk)
+        return self.respond(order.pk)
 
     @extend_schema(
         summary="An order's status (cheap, for polling)",
@@ -164,7 +161,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VectisGener
         order = self.get_object()
         data = validated(HoldSerializer, request.data)
         services.order_hold(order=order, reason=data["reason"], actor=self.actor)
-        return self._respond(order.pk)
+        return self.respond(order.pk)
 
     @extend_schema(
         summary="Release an order's hold",
@@ -178,7 +175,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VectisGener
     def release_hold(self, request, id=None):
         order = self.get_object()
         services.order_release_hold(order=order, actor=self.actor)
-        return self._respond(order.pk)
+        return self.respond(order.pk)
 
     @extend_schema(
         summary="Cancel an order or some of its units",
@@ -196,7 +193,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VectisGener
         services.order_cancel(
             order=order, reason=data["reason"], items=data.get("items"), actor=self.actor
         )
-        return self._respond(order.pk)
+        return self.respond(order.pk)
 
     @extend_schema(
         summary="Ship allocated units",
@@ -212,7 +209,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VectisGener
         order = self.get_object()
         data = validated(ShipSerializer, request.data or {})
         services.order_ship(order=order, packages=data.get("packages"), actor=self.actor)
-        return self._respond(order.pk)
+        return self.respond(order.pk)
 
     @extend_schema(
         summary="The order's packing slip (PDF)",
@@ -244,7 +241,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VectisGener
     def deliver(self, request, id=None):
         order = self.get_object()
         services.order_deliver(order=order, actor=self.actor)
-        return self._respond(order.pk)
+        return self.respond(order.pk)
 
     @extend_schema(
         summary="Create up to 100 orders",

@@ -5,7 +5,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.response import Response
 
 from orders import labels
 from orders.models import Order
@@ -22,7 +21,6 @@ from returns.representation import ReturnSerializer
 from returns.selectors import returns_for_account
 from vectis.api.views import VectisGenericViewSet, validated
 from vectis.errors import ValidationFailed
-from vectis.serializers import represent
 from warehouses.models import Location, Warehouse
 
 TAGS = ["returns"]
@@ -46,9 +44,6 @@ class ReturnViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VectisGene
     def get_queryset(self):
         return returns_for_account(self.account)
 
-    def _respond(self, pk: int, code: int = status.HTTP_200_OK) -> Response:
-        return Response(represent(ReturnSerializer, self.get_queryset().get(pk=pk)), status=code)
-
     @extend_schema(
         summary="Request a return (RMA)",
         description="Lines by `order_line_id` or `sku`; each may return at most what shipped "
@@ -71,7 +66,7 @@ class ReturnViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VectisGene
             rma_number=data.get("rma_number", ""),
             actor=self.actor,
         )
-        return self._respond(ret.pk, status.HTTP_201_CREATED)
+        return self.respond(ret.pk, status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Authorize a return",
@@ -100,7 +95,7 @@ class ReturnViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VectisGene
             label=data["label"],
             actor=self.actor,
         )
-        return self._respond(ret.pk)
+        return self.respond(ret.pk)
 
     @extend_schema(
         summary="Reject a return",
@@ -113,7 +108,7 @@ class ReturnViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VectisGene
         ret = self.get_object()
         data = validated(RejectSerializer, request.data)
         services.return_reject(ret=ret, reason=data["reason"], actor=self.actor)
-        return self._respond(ret.pk)
+        return self.respond(ret.pk)
 
     @extend_schema(
         summary="Cancel a return", tags=TAGS, request=None, responses={200: ReturnSerializer}
@@ -122,7 +117,7 @@ class ReturnViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VectisGene
     def cancel(self, request, id=None):
         ret = self.get_object()
         services.return_cancel(ret=ret, actor=self.actor)
-        return self._respond(ret.pk)
+        return self.respond(ret.pk)
 
     @extend_schema(
         summary="Receive returned units",
@@ -152,7 +147,7 @@ class ReturnViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VectisGene
                 item = {**item, "location": location}
             items.append(item)
         services.return_receive(ret=ret, items=items, actor=self.actor)
-        return self._respond(ret.pk)
+        return self.respond(ret.pk)
 
     @extend_schema(
         summary="Close a received return",
@@ -167,7 +162,7 @@ class ReturnViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VectisGene
         services.return_close(
             ret=ret, refund=services.refund_record(data.get("refund")), actor=self.actor
         )
-        return self._respond(ret.pk)
+        return self.respond(ret.pk)
 
     @extend_schema(
         summary="The return label (PDF)",

@@ -12,12 +12,13 @@ from django.http import HttpResponse, HttpResponseNotModified
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularJSONAPIView
-from rest_framework import exceptions, mixins, viewsets
+from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from vectis.api import auth_cache, deprecation, idempotency, ratelimit
+from vectis.serializers import represent
 
 
 class _Replay(Exception):
@@ -177,7 +178,15 @@ AccountScopedMixin.get_queryset = _scoped(AccountScopedMixin.get_queryset)
 
 
 class VectisGenericViewSet(VectisAPIMixin, AccountScopedMixin, viewsets.GenericViewSet):
-    pass
+    def shown(self, obj_or_pk) -> dict:
+        """An object as this resource shows it (`serializer_class`), read again through the
+        viewset's queryset, so with what its representation loads and as the write left it."""
+        pk = getattr(obj_or_pk, "pk", obj_or_pk)
+        return represent(self.serializer_class, self.get_queryset().get(pk=pk))
+
+    def respond(self, obj_or_pk, code: int = status.HTTP_200_OK) -> Response:
+        """The answer of a write: the object as shown, with `code`."""
+        return Response(self.shown(obj_or_pk), status=code)
 
 
 class ReadOnlyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VectisGenericViewSet):

@@ -43,7 +43,7 @@ class WarehouseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VectisG
     def create(self, request):
         data = validated(WarehouseCreateSerializer, request.data)
         warehouse = services.warehouse_create(account=self.account, data=data)
-        return self._respond(warehouse.pk, status.HTTP_201_CREATED)
+        return self.respond(warehouse.pk, status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Update a warehouse",
@@ -56,11 +56,7 @@ class WarehouseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VectisG
         warehouse = self.get_object()
         data = validated(WarehouseUpdateSerializer, request.data, partial=True)
         services.warehouse_update(warehouse=warehouse, data=data)
-        return self._respond(warehouse.pk, status.HTTP_200_OK)
-
-    def _respond(self, pk: int, code: int) -> Response:
-        warehouse = selectors.warehouses_for_account(self.account).get(pk=pk)
-        return Response(WarehouseSerializer(warehouse).data, status=code)
+        return self.respond(warehouse.pk, status.HTTP_200_OK)
 
 
 @extend_schema_view(
