@@ -1,9 +1,7 @@
-"""Inventory reads.
-
-`available` counts only pickable, active bins, and ignores holds past their `expires_at` even
-before the expiry task has released them. Kits have no stock of their own: a kit's row in a
-warehouse is computed from its components (min over components of floor(units / per-kit)).
-"""
+"""Inventory reads shared by the API, the admin and tasks: one product's totals in a
+warehouse, reservable stock for planning, lists of movements, holds and thresholds, and the
+ledger check. `available` counts only stock in pickable, active bins and ignores holds past
+their `expires_at`; the paged `GET /v1/inventory` query is inventory.listing."""
 
 from dataclasses import dataclass
 from datetime import datetime

@@ -15,6 +15,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from vectis.api.openapi_settings import OPENAPI_SETTINGS
 from vectis.env import (
     check_fernet_keys,
     env_bool,
@@ -341,47 +342,8 @@ VECTIS_IDEMPOTENCY_TTL_SECONDS = env_int("VECTIS_IDEMPOTENCY_TTL_SECONDS", 24 * 
 # An in-flight key whose request died (process killed) is taken over after this long.
 VECTIS_IDEMPOTENCY_LOCK_SECONDS = env_int("VECTIS_IDEMPOTENCY_LOCK_SECONDS", 60)
 
-SPECTACULAR_SETTINGS = {
-    "TITLE": "Vectis OMS API",
-    "DESCRIPTION": (
-        "Order management: orders, stock per warehouse and bin, allocation, packages, returns "
-        "and signed webhooks.\n\nAuthenticate with the OAuth 2.0 client-credentials flow at "
-        "`POST /oauth/token`, then send `Authorization: Bearer <token>`. Each operation lists "
-        "the scope it needs. Errors share one envelope: "
-        '`{"error": {"code", "message", "field", "details", "request_id"}}`. A method a path '
-        "does not list is a 405 `method_not_allowed` with an `Allow` header naming the ones "
-        "it does. A request the body alone makes wrong is a 400; one that the current state "
-        "refuses is a 409 (docs/api.md)."
-    ),
-    "VERSION": "1.0.0",
-    "OAS_VERSION": "3.1.0",
-    "SERVE_INCLUDE_SCHEMA": False,
-    "SERVE_AUTHENTICATION": [],
-    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
-    "SCHEMA_PATH_PREFIX": r"/v1",
-    "COMPONENT_SPLIT_REQUEST": True,
-    "SWAGGER_UI_DIST": "SIDECAR",
-    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
-    "SWAGGER_UI_SETTINGS": {"persistAuthorization": True},
-    "POSTPROCESSING_HOOKS": [
-        "drf_spectacular.hooks.postprocess_schema_enums",
-        "vectis.api.schema.postprocess_schema",
-        "webhooks.schema.add_webhooks_section",
-    ],
-    "ENUM_NAME_OVERRIDES": {
-        "ProductTypeEnum": ["simple", "kit"],
-        "TrackingEnum": ["none", "lot", "serial"],
-        # `reason` and `status` name several choice sets; these two had no stable name.
-        "ReturnReasonEnum": "returns.models.REASONS",
-        "TrackingStatusEnum": [
-            "in_transit",
-            "out_for_delivery",
-            "delivered",
-            "exception",
-        ],
-    },
-}
+# The OpenAPI schema drf-spectacular generates: title, description, hooks, enum names.
+SPECTACULAR_SETTINGS = OPENAPI_SETTINGS
 
 # --- Orders ---------------------------------------------------------------------------------------
 # Chooses warehouses for an order's lines; see orders.services.allocation.plan_warehouses.

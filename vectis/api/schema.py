@@ -4,11 +4,9 @@ from django.core.validators import RegexValidator
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import force_instance
-from jsonschema import Draft202012Validator
 from rest_framework import serializers
 
 from vectis.accounts.scopes import SCOPES
-from vectis.api import schema_links
 from vectis.api.filters import LIST_ENTRY_SCHEMA, SPACE_OR_NUL
 from vectis.api.idempotency import MAX_KEY_LENGTH
 from vectis.api.permissions import required_scopes
@@ -389,33 +387,3 @@ OAUTH_ERROR_SCHEMA = {
         "error_description": {"type": "string"},
     },
 }
-
-
-def postprocess_schema(result, generator, request, public):
-    """Add the shared Error component and the token endpoint (not a DRF view)."""
-    components = result.setdefault("components", {})
-    schemas = components.setdefault("schemas", {})
-    schemas["Error"] = ERROR_SCHEMA
-    schemas["OAuthError"] = OAUTH_ERROR_SCHEMA
-    paths = {"/oauth/token": TOKEN_PATH}
-    paths.update(result.get("paths", {}))
-    result["paths"] = paths
-    schema_links.add_links(result)
-    _require_bodies(result)
-    return result
-
-
-def _require_bodies(result) -> None:
-    """A request body that `{}` does not satisfy (required keys, a `oneOf`) is required: the
-    server answers a request without one as it answers `{}`, with a 400. One that `{}`
-    satisfies (a PATCH) is optional: without one, the server changes nothing."""
-    components = result.get("components", {})
-    for item in result.get("paths", {}).values():
-        for operation in item.values():
-            body = operation.get("requestBody") if isinstance(operation, dict) else None
-            if not body:
-                continue
-            for content in body.get("content", {}).values():
-                root = {"components": components, **content.get("schema", {})}
-                if not Draft202012Validator(root).is_valid({}):
-                    body["required"] = True

@@ -12,7 +12,7 @@ from django.http import HttpResponse, HttpResponseNotModified
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularJSONAPIView
-from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework import exceptions, status, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -187,10 +187,6 @@ class VectisGenericViewSet(VectisAPIMixin, AccountScopedMixin, viewsets.GenericV
     def respond(self, obj_or_pk, code: int = status.HTTP_200_OK) -> Response:
         """The answer of a write: the object as shown, with `code`."""
         return Response(self.shown(obj_or_pk), status=code)
-
-
-class ReadOnlyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VectisGenericViewSet):
-    pass
 
 
 _validators = threading.local()

@@ -1,7 +1,44 @@
-"""OpenAPI links, derived from the paths: from each create to what can be done with what it
-created, and from each list to the operations on its first row."""
+"""The schema's last pass (drf-spectacular postprocessing): the shared Error components, the
+token endpoint (not a DRF view), OpenAPI links derived from the paths (from each create to
+what can be done with what it created, from each list to the operations on its first row),
+and which request bodies are required."""
 
 import re
+
+from jsonschema import Draft202012Validator
+
+from vectis.api.schema import ERROR_SCHEMA, OAUTH_ERROR_SCHEMA, TOKEN_PATH
+
+
+def postprocess_schema(result, generator, request, public):
+    """Add the shared Error component and the token endpoint (not a DRF view)."""
+    components = result.setdefault("components", {})
+    schemas = components.setdefault("schemas", {})
+    schemas["Error"] = ERROR_SCHEMA
+    schemas["OAuthError"] = OAUTH_ERROR_SCHEMA
+    paths = {"/oauth/token": TOKEN_PATH}
+    paths.update(result.get("paths", {}))
+    result["paths"] = paths
+    add_links(result)
+    _require_bodies(result)
+    return result
+
+
+def _require_bodies(result) -> None:
+    """A request body that `{}` does not satisfy (required keys, a `oneOf`) is required: the
+    server answers a request without one as it answers `{}`, with a 400. One that `{}`
+    satisfies (a PATCH) is optional: without one, the server changes nothing."""
+    components = result.get("components", {})
+    for item in result.get("paths", {}).values():
+        for operation in item.values():
+            body = operation.get("requestBody") if isinstance(operation, dict) else None
+            if not body:
+                continue
+            for content in body.get("content", {}).values():
+                root = {"components": components, **content.get("schema", {})}
+                if not Draft202012Validator(root).is_valid({}):
+                    body["required"] = True
+
 
 _OPERATIONS = ("get", "put", "patch", "delete", "post")
 # Creates whose objects are addressed under another collection than the one posted to.
