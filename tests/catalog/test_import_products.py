@@ -265,6 +265,8 @@ def test_metadata_nested_32_levels_is_accepted(tmp_path, account):
         ('{"a": 1e400}', "finite"),
         ('{"a": "\\u0000"}', "NUL"),
         ('{"a": "\\ud800"}', "surrogate"),
+        ('{"a": 9223372036854775808}', "metadata int"),  # message cut in the summary
+        ('{"a": [-9223372036854775809]}', "metadata int"),
         ('{"a": 1', "JSON"),
         ("[1, 2]", "object"),
     ],
