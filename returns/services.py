@@ -200,6 +200,7 @@ def return_reject(*, ret: Return, reason: str, actor: str = "") -> Return:
     set_status(ret, Return.REJECTED, why="rejected")
     ret.reject_reason = reason
     ret.save()
+    webhooks.emit(ret.account_id, "return.rejected", return_data(ret))
     return ret
 
 
@@ -210,6 +211,7 @@ def return_cancel(*, ret: Return, actor: str = "") -> Return:
         raise _refuse(ret, Return.CANCELLED, "cancelled")
     set_status(ret, Return.CANCELLED, why="cancelled")
     ret.save()
+    webhooks.emit(ret.account_id, "return.cancelled", return_data(ret))
     return ret
 
 

@@ -237,3 +237,29 @@ def represent(serializer_class: type[serializers.Serializer], instance) -> dict:
     if serializer is None:
         serializer = cache[serializer_class] = serializer_class()
     return serializer.to_representation(instance)
+
+
+class AddressFields(serializers.Serializer):
+    """The parts of an address (a ship-to, a warehouse's): the API's AddressSerializer takes
+    them in, AddressRepresentation shows them."""
+
+    name = CharField(max_length=200, required=False, allow_blank=True)
+    company = CharField(max_length=200, required=False, allow_blank=True)
+    address1 = CharField(max_length=200)
+    address2 = CharField(max_length=200, required=False, allow_blank=True)
+    city = CharField(max_length=100)
+    state = CharField(max_length=100, required=False, allow_blank=True)
+    postal_code = CharField(max_length=20)
+    country = CountryField()
+    phone = CharField(max_length=40, required=False, allow_blank=True)
+    email = EmailField(required=False, allow_blank=True)
+
+
+class AddressRepresentation(AddressFields):
+    """An address as stored, in answers: parts never set (a warehouse made in the admin or by
+    the seed without a street, say) are left out rather than failing the answer."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.required = False

@@ -9,6 +9,8 @@ from warehouses.exceptions import (
     DuplicateWarehouseCode,
 )
 from warehouses.models import DEFAULT_LOCATION_CODE, Location, Warehouse
+from warehouses.representation import warehouse_data
+from webhooks import services as webhooks
 
 WAREHOUSE_FIELDS = ("code", "name", "address", "priority", "active")
 LOCATION_FIELDS = ("code", "name", "pickable", "active")
@@ -28,6 +30,7 @@ def warehouse_create(*, account: Account, data: dict) -> Warehouse:
                 pickable=True,
                 is_default=True,
             )
+            webhooks.emit(account, "warehouse.created", warehouse_data(warehouse))
     except IntegrityError as exc:
         if _exists(Warehouse, account=account, code=values.get("code")):
             raise DuplicateWarehouseCode(
@@ -49,6 +52,7 @@ def warehouse_update(*, warehouse: Warehouse, data: dict) -> Warehouse:
     try:
         with transaction.atomic():
             warehouse.save(update_fields=[*changed, "updated_at"])
+            webhooks.emit(warehouse.account_id, "warehouse.updated", warehouse_data(warehouse))
     except IntegrityError as exc:
         raise DuplicateWarehouseCode(
             f"A warehouse with code {warehouse.code!r} already exists.", field="code"

@@ -53,6 +53,32 @@ INVENTORY_LOW_STOCK = _object(
     }
 )
 
+ORDER_STATUSES = [
+    "pending",
+    "allocated",
+    "partially_allocated",
+    "backordered",
+    "partially_shipped",
+    "shipped",
+    "delivered",
+    "on_hold",
+    "cancelled",
+]
+ORDER_STATUS_CHANGED = _object(
+    {
+        "order_id": {**_STR, "description": "The order (`ord_…`)."},
+        "external_id": _STR,
+        "channel": _STR,
+        "from": {**_STR, "enum": ORDER_STATUSES},
+        "to": {**_STR, "enum": ORDER_STATUSES},
+        "cause": {
+            **_STR,
+            "description": "What moved it: the type of the order's history entry (`allocated`, "
+            "`held`, `released`, `shipped`, `package_voided`, `deallocated`, `cancelled`, …).",
+        },
+    }
+)
+
 
 _TYPES = [
     EventType(
@@ -67,6 +93,26 @@ _TYPES = [
     EventType("order.backordered", "Some or all lines lack stock.", "orders:read", "Order"),
     EventType("order.held", "An order was put on hold.", "orders:read", "Order"),
     EventType(
+        "order.released",
+        "An order's hold was released; it is back where its lines put it.",
+        "orders:read",
+        "Order",
+    ),
+    EventType(
+        "order.deallocated",
+        "Every reservation of an order was released; its lines are open again.",
+        "orders:read",
+        "Order",
+    ),
+    EventType(
+        "order.status_changed",
+        "An order's status changed, for any reason: `from`, `to` and the `cause` (besides the "
+        "specific event of that change).",
+        "orders:read",
+        "OrderStatusChangedEvent",
+        ORDER_STATUS_CHANGED,
+    ),
+    EventType(
         "order.cancelled", "An order (or some of its lines) was cancelled.", "orders:read", "Order"
     ),
     EventType("order.shipped", "Every unit of an order has shipped.", "orders:read", "Order"),
@@ -76,7 +122,37 @@ _TYPES = [
     # Packages
     EventType("package.created", "A package was created for an order.", "packages:read", "Package"),
     EventType("package.shipped", "A package shipped with a label.", "packages:read", "Package"),
+    EventType(
+        "package.in_transit",
+        "The carrier scanned a package in transit.",
+        "packages:read",
+        "Package",
+    ),
+    EventType(
+        "package.out_for_delivery",
+        "The carrier scanned a package out for delivery.",
+        "packages:read",
+        "Package",
+    ),
     EventType("package.delivered", "A package was delivered.", "packages:read", "Package"),
+    EventType(
+        "package.exception",
+        "The carrier reported a delivery exception for a package.",
+        "packages:read",
+        "Package",
+    ),
+    EventType(
+        "package.voided",
+        "A shipped package's label was voided: its units are allocated again and it is pending.",
+        "packages:read",
+        "Package",
+    ),
+    EventType(
+        "package.cancelled",
+        "A pending package was emptied (its units cancelled or planned elsewhere).",
+        "packages:read",
+        "Package",
+    ),
     # Inventory
     EventType(
         "inventory.adjusted",
@@ -107,8 +183,13 @@ _TYPES = [
     # Returns
     EventType("return.created", "A return (RMA) was requested.", "returns:read", "Return"),
     EventType("return.authorized", "A return was authorized.", "returns:read", "Return"),
+    EventType("return.rejected", "A return was rejected.", "returns:read", "Return"),
+    EventType("return.cancelled", "A return was cancelled.", "returns:read", "Return"),
     EventType("return.received", "Returned units were received.", "returns:read", "Return"),
     EventType("return.closed", "A return was closed.", "returns:read", "Return"),
+    # Warehouses
+    EventType("warehouse.created", "A warehouse was created.", "warehouses:read", "Warehouse"),
+    EventType("warehouse.updated", "A warehouse changed.", "warehouses:read", "Warehouse"),
 ]
 
 EVENT_TYPES: dict[str, EventType] = {t.name: t for t in _TYPES}

@@ -17,12 +17,14 @@ from inventory.selectors import available_by_warehouse
 from orders import constants
 from orders.exceptions import InvalidStatusTransition
 from orders.models import Order, OrderLine
+from orders.representation import order_data
 from orders.services import allocator
 from orders.services.allocator import AllocationResult
 from orders.services.history import lock, set_status
 from orders.services.packages import sync_pending_packages
 from vectis import tasks
 from vectis.db_retry import atomic_with_retry
+from webhooks import services as webhooks
 
 logger = logging.getLogger("vectis.orders")
 
@@ -143,6 +145,7 @@ def order_deallocate(*, order: Order, actor: str = "") -> inventory.ReleaseResul
         data={"released_units": sum(r.quantity for r in released.released)},
         actor=actor,
     )
+    webhooks.emit(locked.account_id, "order.deallocated", order_data(locked))
     return released
 
 

@@ -29,7 +29,7 @@ from orders.exceptions import InvalidStatusTransition, OrderOnHold
 from orders.lines import matching
 from orders.models import Order, OrderEvent, OrderLine, Package, PackageLine
 from orders.representation import order_data, package_data, packages_data
-from orders.services.history import derived_status, note, transition
+from orders.services.history import derived_status, note, status_changed, transition
 from orders.services.packages import sync_pending_packages
 from webhooks import services as webhooks
 
@@ -338,7 +338,9 @@ def _settle(jobs: list[_Job], answered: list[Order], actor: str, now) -> list[Al
             }
             kind = "allocated" if data["open_units"] == 0 else "backordered"
             if target != order.status:
-                history.append(transition(order, target, type=kind, data=data, actor=actor))
+                change = transition(order, target, type=kind, data=data, actor=actor)
+                history.append(change)
+                events.append((order.account_id, "order.status_changed", status_changed(change)))
                 statuses[order.pk] = target
                 order.updated_at = now
             else:  # more units reserved, the same status

@@ -3,6 +3,7 @@
 from orders import constants
 from orders.exceptions import InvalidStatusTransition
 from orders.models import Order, OrderEvent, OrderLine, Package
+from webhooks import services as webhooks
 
 
 def set_package_status(package: Package, to_status: str) -> None:
@@ -28,12 +29,26 @@ def record(order: Order, type: str, *, data: dict | None = None, actor: str = ""
 def set_status(
     order: Order, to_status: str, *, type: str, data: dict | None = None, actor: str = ""
 ) -> OrderEvent:
-    """Change an order's status (per the transition table) and write its OrderEvent. The
-    caller holds the order's row lock."""
+    """Change an order's status (per the transition table), write its OrderEvent and emit
+    order.status_changed. The caller holds the order's row lock."""
     event = transition(order, to_status, type=type, data=data, actor=actor)
     order.save(update_fields=["status", "updated_at"])
     event.save()
+    webhooks.emit(order.account_id, "order.status_changed", status_changed(event))
     return event
+
+
+def status_changed(event: OrderEvent) -> dict:
+    """The order.status_changed payload of a status change's history entry."""
+    order = event.order
+    return {
+        "order_id": order.public_id,
+        "external_id": order.external_id,
+        "channel": order.channel,
+        "from": event.from_status,
+        "to": event.to_status,
+        "cause": event.type,
+    }
 
 
 def transition(

@@ -95,6 +95,7 @@ def order_release_hold(*, order: Order, actor: str = "") -> Order:
     locked.hold_reason = ""
     locked.save(update_fields=["hold_reason"])
     set_status(locked, target, type="released", actor=actor)
+    webhooks.emit(locked.account_id, "order.released", order_data(locked))
     _allocate_later(locked, target)
     return locked
 

@@ -77,10 +77,7 @@ def sync_pending_packages(
                 _grow(packages[0], line_pk, diff)
             elif diff < 0:
                 _shrink(packages, line_pk, -diff)
-        for package in packages:
-            if not PackageLine.objects.filter(package=package).exists():
-                set_package_status(package, Package.CANCELLED)
-                package.save(update_fields=["status", "updated_at"])
+        cancel_emptied(packages)
     if created and emit:
         from orders.representation import packages_data
 
@@ -88,6 +85,22 @@ def sync_pending_packages(
             order.account_id, [("package.created", data) for data in packages_data(created)]
         )
     return created
+
+
+def cancel_emptied(packages: list[Package]) -> list[Package]:
+    """Cancel the pending packages left without lines (package.cancelled)."""
+    from orders.representation import packages_data
+
+    emptied = [p for p in packages if not PackageLine.objects.filter(package=p).exists()]
+    for package in emptied:
+        set_package_status(package, Package.CANCELLED)
+        package.save(update_fields=["status", "updated_at"])
+    if emptied:
+        webhooks.emit_many(
+            emptied[0].account_id,
+            [("package.cancelled", data) for data in packages_data(emptied)],
+        )
+    return emptied
 
 
 def _grow(package: Package, line_pk: int, units: int) -> None:

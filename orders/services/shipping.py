@@ -263,7 +263,7 @@ def _warehouse(order: Order, public_id: str, index: int):
 
 
 def _shrink_pending(order: Order, carved: list[Package]) -> None:
-    from orders.services.packages import _shrink
+    from orders.services.packages import _shrink, cancel_emptied
 
     carved_ids = {p.pk for p in carved}
     others = [
@@ -275,10 +275,7 @@ def _shrink_pending(order: Order, carved: list[Package]) -> None:
         for pl in PackageLine.objects.filter(package=package):
             in_warehouse = [p for p in others if p.warehouse_id == package.warehouse_id]
             _shrink(in_warehouse, pl.order_line_id, pl.quantity)
-    for package in others:
-        if not PackageLine.objects.filter(package=package).exists():
-            set_package_status(package, Package.CANCELLED)
-            package.save(update_fields=["status", "updated_at"])
+    cancel_emptied(others)
 
 
 # --- void ----------------------------------------------------------------------------------------
@@ -323,6 +320,9 @@ def _void(package_pk: int, actor: str) -> tuple[Package, Label | None]:
     set_package_status(package, Package.PENDING)
     package.shipped_at, package.tracking_number = None, ""
     package.save(update_fields=["status", "shipped_at", "tracking_number", "updated_at"])
+    webhooks.emit_many(
+        package.account_id, [("package.voided", d) for d in packages_data([package])]
+    )
     target = derived_status(lines, unallocated=constants.PENDING)
     data = {"package": package.public_id}
     if target != order.status:
@@ -361,9 +361,13 @@ def package_track(
         location=location,
         description=description,
     )
-    if status in ("in_transit", "out_for_delivery") and locked.status == Package.SHIPPED:
-        set_package_status(locked, Package.IN_TRANSIT)
-        locked.save(update_fields=["status", "updated_at"])
+    if status in ("in_transit", "out_for_delivery", "exception"):
+        if status != "exception" and locked.status == Package.SHIPPED:
+            set_package_status(locked, Package.IN_TRANSIT)
+            locked.save(update_fields=["status", "updated_at"])
+        webhooks.emit_many(
+            locked.account_id, [(f"package.{status}", d) for d in packages_data([locked])]
+        )
     elif status == "delivered" and locked.status != Package.DELIVERED:
         set_package_status(locked, Package.DELIVERED)
         locked.delivered_at = occurred_at

@@ -6,7 +6,7 @@ from django.core.validators import RegexValidator
 from rest_framework import serializers
 
 from vectis.api import deprecation
-from vectis.serializers import CharField, CountryField, EmailField
+from vectis.serializers import AddressFields, CharField
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]*$")
 
@@ -108,27 +108,8 @@ class CodeField(CharField):
         )
 
 
-class AddressSerializer(StrictSerializer):
-    name = CharField(max_length=200, required=False, allow_blank=True)
-    company = CharField(max_length=200, required=False, allow_blank=True)
-    address1 = CharField(max_length=200)
-    address2 = CharField(max_length=200, required=False, allow_blank=True)
-    city = CharField(max_length=100)
-    state = CharField(max_length=100, required=False, allow_blank=True)
-    postal_code = CharField(max_length=20)
-    country = CountryField()
-    phone = CharField(max_length=40, required=False, allow_blank=True)
-    email = EmailField(required=False, allow_blank=True)
-
-
-class AddressRepresentation(AddressSerializer):
-    """An address as stored, in answers: parts never set (a warehouse made in the admin or by
-    the seed without a street, say) are left out rather than failing the answer."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            field.required = False
+class AddressSerializer(StrictSerializer, AddressFields):
+    """An address in a request (strict: unknown parts are refused)."""
 
 
 TRACKING_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-]{3,39}$")

@@ -1,41 +1,13 @@
 from rest_framework import serializers
 
 from vectis.api.serializers import (
-    AddressRepresentation,
     AddressSerializer,
     CodeField,
     StrictSerializer,
 )
 from vectis.serializers import BooleanField, CharField, IntegerField
-from warehouses.models import Location, Warehouse
-
-
-class WarehouseSerializer(serializers.ModelSerializer):
-    id = CharField(source="public_id", read_only=True)
-    address = AddressRepresentation()
-    default_location_id = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Warehouse
-        fields = [
-            "id",
-            "code",
-            "name",
-            "address",
-            "priority",
-            "active",
-            "default_location_id",
-            "created_at",
-            "updated_at",
-        ]
-
-    def get_default_location_id(self, obj) -> str | None:
-        value = getattr(obj, "default_location_public_id", None)
-        if value is None:
-            value = (
-                obj.locations.filter(is_default=True).values_list("public_id", flat=True).first()
-            )
-        return value
+from warehouses.models import Location
+from warehouses.representation import WarehouseSerializer
 
 
 class WarehouseCreateSerializer(StrictSerializer):
