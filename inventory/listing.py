@@ -29,6 +29,8 @@ SORTS = {
 class InventoryFilters:
     warehouse_ids: list[int] | None = None  # None: no filter
     product_ids: list[int] | None = None
+    # The components of the kits among product_ids, when the caller knows them (else read).
+    components: list[int] | None = None
     location_id: int | None = None
     available_lte: int | None = None
     below_threshold: bool | None = None
@@ -82,9 +84,11 @@ class InventoryQuery:
             level_where += f" AND s.warehouse_id IN ({_in(f.warehouse_ids, params)})"
         if f.product_ids is not None:
             # components too, so that the kits among the products can be computed
-            component_ids = KitComponent.objects.filter(kit_id__in=f.product_ids).values_list(
-                "component_id", flat=True
-            )
+            component_ids = f.components
+            if component_ids is None:
+                component_ids = KitComponent.objects.filter(kit_id__in=f.product_ids).values_list(
+                    "component_id", flat=True
+                )
             wanted = {*f.product_ids, *component_ids}
             level_where += f" AND s.product_id IN ({_in(wanted, params)})"
         params += [self.account_id, self.account_id]
@@ -171,17 +175,25 @@ WHERE 1 = 1{outer_where}"""  # noqa: S608
             return cursor.fetchone()[0]
 
     def __getitem__(self, window: slice) -> list[InventoryRow]:
+        start = window.start or 0
+        return self._fetch("LIMIT %s OFFSET %s", [window.stop - start, start], locations=True)
+
+    def rows(self, *, locations: bool = True) -> list[InventoryRow]:
+        """Every row, unpaged (the filters should keep it small); `locations`: with each
+        row's bins."""
+        return self._fetch("", [], locations=locations)
+
+    def _fetch(self, window: str, window_params: list, *, locations: bool) -> list[InventoryRow]:
         body, order, params = self._sql()
         head, rest = body.split("\nFROM inv r", 1)
         sql = (
             f"{head}\nSELECT r.product_id, r.warehouse_id, r.on_hand, r.reserved, r.available,"
             " r.updated_at, p.public_id, p.sku, p.type, w.public_id, w.code,"
             " COALESCE(rl.threshold, p.low_stock_threshold)"
-            f"\nFROM inv r{rest}\nORDER BY {order}\nLIMIT %s OFFSET %s"
+            f"\nFROM inv r{rest}\nORDER BY {order}\n{window}"
         )
-        start = window.start or 0
         with connection.cursor() as cursor:
-            cursor.execute(sql, [*params, window.stop - start, start])
+            cursor.execute(sql, [*params, *window_params])
             raw = cursor.fetchall()
         rows = [
             InventoryRow(
@@ -213,7 +225,8 @@ WHERE 1 = 1{outer_where}"""  # noqa: S608
                 threshold,
             ) in raw
         ]
-        self._attach_locations(rows)
+        if locations:
+            self._attach_locations(rows)
         return rows
 
     def _attach_locations(self, rows: list[InventoryRow]) -> None:

@@ -53,6 +53,30 @@ INVENTORY_LOW_STOCK = _object(
     }
 )
 
+_COUNTS = _object({"on_hand": _INT, "reserved": _INT, "available": _INT})
+INVENTORY_AVAILABLE_CHANGED = _object(
+    {
+        "product_id": _STR,
+        "sku": _STR,
+        "type": {**_STR, "enum": ["simple", "kit"]},
+        "warehouse_id": _STR,
+        "warehouse_code": _STR,
+        "on_hand": {**_INT, "description": "In the warehouse, every bin."},
+        "reserved": {**_INT, "description": "Live reservations (lapsed holds excluded)."},
+        "available": {
+            **_INT,
+            "description": "What can be sold from the warehouse: as GET /v1/inventory shows it.",
+        },
+        "total": {**_COUNTS, "description": "The product over every warehouse."},
+        "causes": {
+            "type": "array",
+            "description": "What changed it in this transaction, in order: `reason` (reserved, "
+            "released, expired, shipped, ship_voided, adjusted, transferred) and the ledger rows "
+            "written (`mov_…`).",
+            "items": _object({"reason": _STR, "movement_ids": {"type": "array", "items": _STR}}),
+        },
+    }
+)
 ORDER_STATUSES = [
     "pending",
     "allocated",
@@ -160,6 +184,14 @@ _TYPES = [
         "inventory:read",
         "InventoryAdjustedEvent",
         INVENTORY_ADJUSTED,
+    ),
+    EventType(
+        "inventory.available_changed",
+        "Stock of a SKU in a warehouse changed, for any reason (once per transaction, with the "
+        "counts at commit): what a channel shows as available.",
+        "inventory:read",
+        "InventoryAvailableChangedEvent",
+        INVENTORY_AVAILABLE_CHANGED,
     ),
     EventType(
         "inventory.low_stock",

@@ -147,7 +147,12 @@ def _adjusted(level, delta, product, location, reason, reference, note, actor) -
     movement.save()
     (shown,) = StockLevelSerializer([level], many=True).data
     _emit_adjusted([movement], {(shown["product_id"], shown["location_id"]): shown})
-    after_commit_changed([(product.pk, location.warehouse_id)], arrived=delta > 0)
+    after_commit_changed(
+        [(product.account_id, product.pk, location.warehouse_id)],
+        cause="adjusted",
+        arrived=delta > 0,
+        movements=[movement],
+    )
     return StockChange([movement], [level.pk], [shown])
 
 
@@ -223,7 +228,13 @@ def _transfer(*, product, source, target, quantity, note, actor) -> StockChange:
     )
     _emit_adjusted(movements)
     after_commit_changed(
-        [(product.pk, source.warehouse_id), (product.pk, target.warehouse_id)], arrived=True
+        [
+            (product.account_id, product.pk, source.warehouse_id),
+            (product.account_id, product.pk, target.warehouse_id),
+        ],
+        cause="transferred",
+        arrived=True,
+        movements=movements,
     )
     return StockChange(movements, [source_id, target_id])
 

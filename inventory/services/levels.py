@@ -196,16 +196,27 @@ def close_reservations(
 STOCK_FREED_LISTENERS: list = []
 
 
-def after_commit_changed(pairs: Iterable[tuple[int, int]], *, arrived: bool = False) -> None:
-    """Stock of these (product_id, warehouse_id) pairs changed in the current transaction;
-    `arrived`: units became available.
+def after_commit_changed(
+    triples: Iterable[tuple[int, int, int]],
+    *,
+    cause: str,
+    arrived: bool = False,
+    movements: Iterable = (),
+) -> None:
+    """Stock of these (account_id, product_id, warehouse_id) triples changed in the current
+    transaction (`cause`, and the ledger rows written); `arrived`: units became available.
+    Announced in this transaction (inventory.available_changed, inventory.services.announce).
 
     Nothing is queued: the dispatcher checks low stock of recently changed levels, and freed
     stock is announced with StockFreed rows (one INSERT) for it to serve backorders. With tasks
     in-process (no broker, no dispatcher) both happen right after the commit instead."""
-    pairs = sorted(set(pairs))
-    if not pairs:
+    triples = sorted(set(triples))
+    if not triples:
         return
+    from inventory.services.announce import stock_changed
+
+    stock_changed(triples, cause=cause, movements=movements)
+    pairs = sorted({(product, warehouse) for _, product, warehouse in triples})
     if not current_app.conf.task_always_eager:
         if arrived:
             StockFreed.objects.bulk_create(

@@ -130,7 +130,10 @@ def _take(account_id, takes: list[LineTake], ship, actor) -> Taken:
     apply_level_deltas(levels, on_hand={}, reserved=reserved_delta, now=now)
     StockMovement.objects.bulk_create(movements)
     after_commit_changed(
-        {(lv.product_id, lv.warehouse_id) for lv in levels.values()}, arrived=not ship
+        {(lv.account_id, lv.product_id, lv.warehouse_id) for lv in levels.values()},
+        cause="shipped" if ship else "released",
+        arrived=not ship,
+        movements=movements,
     )
     return Taken(dict(taken), movements, sorted(levels))
 
@@ -174,10 +177,15 @@ def _restore(account_id: int, reference: str, actor: str) -> list[int]:
     Reservation.objects.filter(pk__in=[pk for pk, _, _ in rows]).update(
         status=Reservation.ACTIVE, closed_at=None, consumed_by=""
     )
-    StockMovement.objects.bulk_create(
+    movements = StockMovement.objects.bulk_create(
         [
             StockMovement.of(levels[pk], quantity, "ship_voided", reference=reference, actor=actor)
             for pk, quantity in sorted(back.items())
         ]
+    )
+    after_commit_changed(
+        {(levels[pk].account_id, levels[pk].product_id, levels[pk].warehouse_id) for pk in back},
+        cause="ship_voided",
+        movements=movements,
     )
     return sorted(levels)

@@ -170,5 +170,8 @@ class StockPool:
                 for take in takes
             ]
         )
-        after_commit_changed({self.meta[pk][:2] for pk in by_level})
+        after_commit_changed(
+            {(self.levels[pk].account_id, *self.meta[pk][:2]) for pk in by_level},
+            cause="reserved",
+        )
         return rows

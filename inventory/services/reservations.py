@@ -203,7 +203,11 @@ def _release(match: Q) -> ReleaseResult:
             "product", "warehouse", "stock_level__location", "order_line__order"
         )
     )
-    after_commit_changed({(r.product_id, r.warehouse_id) for r in released}, arrived=True)
+    after_commit_changed(
+        {(r.account_id, r.product_id, r.warehouse_id) for r in released},
+        cause="released",
+        arrived=True,
+    )
     return ReleaseResult(released, sorted({level_id for _, level_id, _ in rows}))
 
 
@@ -229,6 +233,8 @@ def _expire_levels(level_ids: list[int], now: datetime) -> int:
     levels = {level.pk: level for level in lock_levels(level_ids)}
     expired = expire_due(levels, now)
     after_commit_changed(
-        {(lv.product_id, lv.warehouse_id) for lv in levels.values()}, arrived=bool(expired)
+        {(lv.account_id, lv.product_id, lv.warehouse_id) for lv in levels.values()},
+        cause="expired",
+        arrived=bool(expired),
     )
     return expired

@@ -77,7 +77,10 @@ def test_an_allocation_costs_the_same_for_1_and_20_lines(shop, relay_in_backgrou
         counts[lines] = seen
         relay_in_background()
     assert counts[1].count == counts[20].count, (str(counts[1]), str(counts[20]))
-    assert counts[1].count <= 12, str(counts[1])
+    # 12, and 4 for inventory.available_changed (issue 17): the kits made of the products,
+    # the lock that orders announcements of a product (PostgreSQL), GET /v1/inventory's
+    # rows of them, the events' INSERT (one for 1 or 20 lines).
+    assert counts[1].count <= 16, str(counts[1])
 
 
 def test_a_batch_of_orders_costs_what_one_order_does(shop, relay_in_background):

@@ -36,7 +36,7 @@ from webhooks.services.endpoints import (
     endpoint_update,
 )
 from webhooks.services.fanout import fan_out, fan_out_many, relay_pending
-from webhooks.services.outbox import emit, emit_events, emit_many
+from webhooks.services.outbox import emit, emit_events, emit_many, stored
 from webhooks.services.outcomes import classify
 from webhooks.services.policy import (
     MAX_ATTEMPTS,
@@ -70,6 +70,7 @@ __all__ = [
     "fan_out_many",
     "relay_pending",
     "request_body",
+    "stored",
     "sweep",
     "wave_size",
 ]
