@@ -1,10 +1,8 @@
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from catalog import selectors, services
@@ -19,7 +17,7 @@ from catalog.api.serializers import (
     SkuAliasSerializer,
 )
 from catalog.filtersets import ProductFilterSet
-from vectis.api.filters import StrictBooleanField, check_query_params
+from vectis.api.filters import ATOMIC, bool_param
 from vectis.api.views import VectisGenericViewSet, validated
 from vectis.serializers import represent
 
@@ -99,18 +97,14 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VectisGen
         "`atomic=true`, in which case any invalid item writes nothing (400 listing every "
         "failure as `products[i].field`).",
         tags=TAGS,
-        parameters=[
-            OpenApiParameter(
-                "atomic", OpenApiTypes.BOOL, OpenApiParameter.QUERY, description="All or nothing."
-            )
-        ],
+        parameters=[ATOMIC],
         request=ProductBulkSerializer,
         responses={200: ProductBulkResultSerializer},
     )
     @action(detail=False, methods=["post"], url_path="bulk")
     def bulk(self, request):
         raw = validated(ProductBulkSerializer, request.data)["products"]
-        atomic = _bool_param(request, "atomic")
+        atomic = bool_param(request, "atomic")
         items, failed = bulk.prepare(self.account, raw)
         outcomes = services.products_bulk_upsert(
             account=self.account, items=items, failed=failed, atomic=atomic
@@ -131,14 +125,6 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VectisGen
                 "results": results,
             }
         )
-
-
-def _bool_param(request, name: str) -> bool:
-    check_query_params(request.query_params, [name])
-    try:
-        return bool(StrictBooleanField().clean(request.query_params.get(name, "false")))
-    except DjangoValidationError as exc:
-        raise ValidationError({name: exc.messages}) from None
 
 
 @extend_schema_view(list=extend_schema(summary="List a product's channel SKU aliases", tags=TAGS))

@@ -125,3 +125,24 @@ class TransferForm(_StockForm):
         data = super().clean()
         self._same_account("from_location", "to_location")
         return data
+
+
+class ImportStockForm(forms.Form):
+    """A CSV of counts (`on_hand`) or adjustments (`quantity`) for one account."""
+
+    account = forms.ModelChoiceField(queryset=None)
+    file = forms.FileField(
+        help_text="CSV with a header row: sku, warehouse (code), location (bin code, optional), "
+        "on_hand (and expected_on_hand) or quantity, reason, note."
+    )
+    atomic = forms.BooleanField(required=False, help_text="All rows or none.")
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        from vectis.accounts.models import Account
+
+        ids = roles.accounts_where(user, "inventory.move_stock")
+        accounts = Account.objects.all() if ids is None else Account.objects.filter(id__in=ids)
+        self.fields["account"].queryset = accounts.order_by("name")
+        if accounts.count() == 1:
+            self.fields["account"].initial = accounts.get()

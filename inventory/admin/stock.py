@@ -1,14 +1,17 @@
 """Warehouse staff: stock and the ledger are read-only here; adjust and transfer go through forms
 that call the same services as the API."""
 
+import io
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.core.management.base import CommandError
 from django.shortcuts import redirect
 from django.urls import path, reverse
 
 from inventory import services
-from inventory.admin.forms import AdjustForm, TransferForm, levels_of
+from inventory.admin.forms import AdjustForm, ImportStockForm, TransferForm, levels_of
 from inventory.models import (
     LowStockRule,
     Reservation,
@@ -16,8 +19,10 @@ from inventory.models import (
     StockMovement,
 )
 from inventory.selectors import with_stock_totals
+from inventory.stock_csv import ImportRejected, import_stock
 from vectis.accounts.admin_scoping import FORM_PAGE, AccountScopedAdmin, actor
 from vectis.admin_export import CsvExportMixin
+from vectis.csvimport import Unreadable
 from vectis.errors import DomainError
 
 
@@ -69,6 +74,11 @@ class StockLevelAdmin(CsvExportMixin, ReadOnlyAdmin):
                 "transfer/",
                 self.admin_site.admin_view(self.transfer_view),
                 name="inventory_transfer",
+            ),
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_view),
+                name="inventory_import",
             ),
         ]
         return own + super().get_urls()
@@ -148,6 +158,36 @@ class StockLevelAdmin(CsvExportMixin, ReadOnlyAdmin):
                 )
                 return redirect(reverse("admin:inventory_stocklevel_changelist"))
         return self._form_page(request, form, "Transfer stock")
+
+    def import_view(self, request):
+        """Counts or adjustments from a CSV file, through the same bulk service as the API."""
+        if not self.has_move_permission(request):
+            raise PermissionDenied
+        form = ImportStockForm(request.POST or None, request.FILES or None, user=request.user)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            stream = io.TextIOWrapper(data["file"].file, encoding="utf-8", errors="surrogateescape")
+            try:
+                report = import_stock(
+                    data["account"], stream, atomic=data["atomic"], actor=actor(request)
+                )
+            except ImportRejected as exc:
+                report = exc.report
+                messages.error(request, f"{exc} " + " ".join(report.problems[:10]))
+            except (CommandError, Unreadable) as exc:
+                form.add_error("file", str(exc))
+                return self.page(request, FORM_PAGE, "Import stock", form=form)
+            else:
+                level = messages.WARNING if report.problems else messages.SUCCESS
+                messages.add_message(
+                    request,
+                    level,
+                    f"{report.rows} {report.mode} rows: {report.applied} applied, "
+                    f"{report.unchanged} unchanged, {report.stale} stale, {report.failed} "
+                    "refused. " + " ".join(report.problems[:10]),
+                )
+            return redirect(reverse("admin:inventory_stocklevel_changelist"))
+        return self.page(request, FORM_PAGE, "Import stock", form=form)
 
     def _form_page(self, request, form, title, product=None):
         product = product or form.product_found()

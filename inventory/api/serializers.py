@@ -82,6 +82,109 @@ class TransferSerializer(ProductRefSerializer):
     }
 
 
+class AdjustRowSerializer(ProductRefSerializer):
+    warehouse_id = CharField(max_length=32)
+    location_id = CharField(
+        max_length=32, required=False, help_text="A bin of the warehouse; default: its default bin."
+    )
+    quantity = IntegerField(
+        min_value=-MAX_UNITS, max_value=MAX_UNITS, help_text="Signed change of on_hand (not 0)."
+    )
+    reason = serializers.ChoiceField(choices=ADJUST_REASONS)
+    note = CharField(max_length=1000, required=False, allow_blank=True, default="")
+    reference = CharField(max_length=200, required=False, allow_blank=True, default="")
+
+    schema_rules = {"properties": {"quantity": {"not": {"const": 0}}}}
+
+    def validate(self, attrs):
+        if attrs.get("quantity") == 0:
+            raise serializers.ValidationError(
+                {"quantity": ["quantity must not be 0."]}, code="invalid"
+            )
+        return attrs
+
+
+class CountRowSerializer(ProductRefSerializer):
+    warehouse_id = CharField(max_length=32)
+    location_id = CharField(
+        max_length=32, required=False, help_text="A bin of the warehouse; default: its default bin."
+    )
+    on_hand = IntegerField(min_value=0, max_value=MAX_ON_HAND, help_text="The count.")
+    expected_on_hand = IntegerField(
+        required=False,
+        min_value=0,
+        max_value=MAX_ON_HAND,
+        help_text="Compare-and-set: the row is `stale` (not applied) unless on_hand is this.",
+    )
+    reason = serializers.ChoiceField(choices=ADJUST_REASONS, required=False, default="cycle_count")
+    note = CharField(max_length=1000, required=False, allow_blank=True, default="")
+
+
+class AdjustBulkSerializer(StrictSerializer):
+    adjustments = AdjustRowSerializer(many=True, allow_empty=False, max_length=1000)
+
+    example = {
+        "adjustments": [
+            {
+                "sku": "TEE-BLK-M",
+                "warehouse_id": "wh_3kTq9ZbV7xNc2LmR8pYd",
+                "quantity": 24,
+                "reason": "received",
+            },
+            {
+                "sku": "MUG-WHT",
+                "warehouse_id": "wh_3kTq9ZbV7xNc2LmR8pYd",
+                "quantity": -2,
+                "reason": "damaged",
+            },
+        ]
+    }
+
+
+class CountBulkSerializer(StrictSerializer):
+    counts = CountRowSerializer(many=True, allow_empty=False, max_length=1000)
+
+    example = {
+        "counts": [
+            {"sku": "TEE-BLK-M", "warehouse_id": "wh_3kTq9ZbV7xNc2LmR8pYd", "on_hand": 40},
+            {
+                "sku": "MUG-WHT",
+                "warehouse_id": "wh_3kTq9ZbV7xNc2LmR8pYd",
+                "on_hand": 12,
+                "expected_on_hand": 15,
+            },
+        ]
+    }
+
+
+class StockRowErrorSerializer(serializers.Serializer):
+    code = CharField()
+    message = CharField()
+    field = CharField(allow_null=True)
+
+
+class StockRowResultSerializer(serializers.Serializer):
+    index = IntegerField()
+    status = serializers.ChoiceField(
+        choices=["applied", "unchanged", "stale", "error"],
+        help_text="`stale`: on_hand was not `expected_on_hand` (it is `on_hand`); not applied.",
+    )
+    sku = CharField(allow_null=True)
+    warehouse_id = CharField(allow_null=True)
+    location_id = CharField(allow_null=True)
+    on_hand = IntegerField(allow_null=True, help_text="After the row (when stale: as found).")
+    movement_id = CharField(allow_null=True, help_text="The ledger row written (`mov_…`).")
+    error = StockRowErrorSerializer(required=False)
+
+
+class StockBulkResultSerializer(serializers.Serializer):
+    applied = IntegerField()
+    unchanged = IntegerField()
+    stale = IntegerField()
+    failed = IntegerField()
+    results = StockRowResultSerializer(many=True)
+
+
 class ThresholdSerializer(ProductRefSerializer):
     warehouse_id = CharField(max_length=32)
     low_stock_threshold = IntegerField(

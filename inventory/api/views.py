@@ -6,10 +6,14 @@ from rest_framework.response import Response
 
 from catalog.models import Product
 from inventory import listing, selectors, services
+from inventory.api import bulk
 from inventory.api.serializers import (
+    AdjustBulkSerializer,
     AdjustSerializer,
+    CountBulkSerializer,
     InventoryQuerySerializer,
     InventoryRowSerializer,
+    StockBulkResultSerializer,
     StockChangeSerializer,
     ThresholdOutSerializer,
     ThresholdSerializer,
@@ -23,12 +27,14 @@ from inventory.representation import (
     levels_data,
     movements_data,
 )
-from vectis.api.filters import check_query_params
+from inventory.services.bulk import stock_bulk
+from vectis.api.filters import ATOMIC, bool_param, check_query_params
 from vectis.api.views import VectisGenericViewSet, validated
 from vectis.errors import ValidationFailed
 from warehouses.models import Location, Warehouse
 
 TAGS = ["inventory"]
+
 STOCK_ERRORS = {
     409: "`insufficient_stock`, `stale_quantity`, `conflict_retry` (retry the request), or an "
     "Idempotency-Key conflict.",
@@ -183,6 +189,48 @@ class InventoryViewSet(VectisGenericViewSet):
             actor=self.actor,
         )
         return _change_response(change)
+
+    @extend_schema(
+        summary="Adjust up to 1,000 stock levels at once",
+        description="Signed `quantity` deltas with reasons, applied in row order in one "
+        "transaction (each level locked once, in a fixed order: concurrent bulk calls never "
+        "deadlock); one movement per row. Results come per row: `applied`, or `error` with "
+        "the row's `field` (unknown SKU, a kit, on_hand below reserved), the other rows still "
+        "applied; with `atomic=true` any error writes nothing (409 `bulk_rejected`, each row "
+        "in `details` as `adjustments[i].field`). Counts once against the rate limit.",
+        tags=TAGS,
+        parameters=[ATOMIC],
+        request=AdjustBulkSerializer,
+        responses={200: StockBulkResultSerializer},
+    )
+    @action(detail=False, methods=["post"], url_path="adjust/bulk")
+    def adjust_bulk(self, request):
+        return self._bulk(request, AdjustBulkSerializer, "adjustments")
+
+    @extend_schema(
+        summary="Set the on_hand of up to 1,000 stock levels at once (counts)",
+        description="Absolute `on_hand` per row, with an optional compare-and-set: a row "
+        "whose `expected_on_hand` is not the current on_hand is `stale` (not applied; "
+        "`on_hand` says what it is) and the others are applied. A row that changes nothing "
+        "is `unchanged` (no movement). Otherwise as `adjust/bulk`; with `atomic=true` a stale "
+        "row also writes nothing.",
+        tags=TAGS,
+        parameters=[ATOMIC],
+        request=CountBulkSerializer,
+        responses={200: StockBulkResultSerializer},
+    )
+    @action(detail=False, methods=["post"], url_path="set/bulk")
+    def set_bulk(self, request):
+        return self._bulk(request, CountBulkSerializer, "counts")
+
+    def _bulk(self, request, serializer, collection: str) -> Response:
+        atomic = bool_param(request, "atomic")
+        items = validated(serializer, request.data)[collection]
+        rows, failed = bulk.rows_from(self.account, items)
+        results = stock_bulk(
+            rows=rows, failed=failed, atomic=atomic, collection=collection, actor=self.actor
+        )
+        return Response(bulk.result_data(results, items))
 
     @extend_schema(
         summary="Transfer stock between locations",

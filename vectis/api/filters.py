@@ -15,7 +15,8 @@ from django.http import QueryDict
 from django_filters.filters import BaseCSVFilter, Filter
 from django_filters.rest_framework import DjangoFilterBackend
 from django_filters.utils import get_model_field
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.filters import BaseFilterBackend
@@ -238,3 +239,17 @@ class SortFilter(BaseFilterBackend):
                 "schema": {"type": "string", "enum": [*fields, *[f"-{f}" for f in fields]]},
             }
         ]
+
+
+ATOMIC = OpenApiParameter(
+    "atomic", OpenApiTypes.BOOL, OpenApiParameter.QUERY, description="All or nothing."
+)
+
+
+def bool_param(request, name: str) -> bool:
+    """A boolean query parameter (default false), the only one the request may send."""
+    check_query_params(request.query_params, [name])
+    try:
+        return bool(StrictBooleanField().clean(request.query_params.get(name, "false")))
+    except forms.ValidationError as exc:
+        raise ValidationError({name: exc.messages}) from None

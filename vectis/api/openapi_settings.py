@@ -34,6 +34,7 @@ OPENAPI_SETTINGS = {
         "TrackingEnum": ["none", "lot", "serial"],
         # `reason` and `status` name several choice sets; these two had no stable name.
         "ReturnReasonEnum": "returns.models.REASONS",
+        "AdjustReasonEnum": "inventory.models.ADJUST_REASONS",
         "TrackingStatusEnum": [
             "in_transit",
             "out_for_delivery",
