@@ -1,5 +1,7 @@
 """The outbox: events recorded in the caller's transaction, nothing queued per event."""
 
+import json
+
 import orjson
 from celery import current_app
 from django.core.serializers.json import DjangoJSONEncoder
@@ -68,13 +70,26 @@ def emit_events(events: list[tuple[int, str, dict]]) -> list[Event]:
 
 def stored(data: dict):
     """The payload as stored: Decimals and datetimes as the API renders them."""
-    return orjson.loads(_json_text(data))
+    try:
+        return orjson.loads(_orjson_text(data))
+    except TypeError:  # an integer beyond 64 bits (see _json_text)
+        return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
 
 
 _ENCODER = DjangoJSONEncoder()
 
 
 def _json_text(data) -> str:
+    """The payload as JSON text. orjson for speed; the standard library for an integer beyond
+    64 bits, which jsonb hands back for a large float it stored (1e+153 reads back as a
+    154-digit integer): a product's metadata as read again, say."""
+    try:
+        return _orjson_text(data)
+    except TypeError:
+        return json.dumps(data, cls=DjangoJSONEncoder)
+
+
+def _orjson_text(data) -> str:
     return orjson.dumps(
         data,
         default=_ENCODER.default,
