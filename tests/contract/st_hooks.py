@@ -21,7 +21,9 @@ JSON Schema cannot state, so the fuzzer does not mistake it for a disagreement.
 - A barcode's check digit and an order's total (line prices times quantities, plus totals,
   at most 9,999,999,999, the discount at most the rest) are rules across digits and fields:
   a valid barcode is sent, an order whose total would exceed the bound gets prices of 1, a
-  discount above the rest is 0, and lines changed by PATCH cost at most 1.
+  discount above the rest is 0, and lines changed by PATCH cost at most 1. A PATCH item
+  named by SKU is a new line, which needs a quantity of at least 1 (0 removes a line named by
+  id; which items are new depends on the order).
 - `metadata` is any JSON object but without NUL characters or lone surrogates and with
   integers within 64 bits (its description says so; nested keys are beyond its schema):
   those characters are dropped, larger integers sent as 0.
@@ -193,7 +195,25 @@ def _valid_case(case):
         _bound_total(order)
     if case.method.upper() == "PATCH" and case.path == "/v1/orders/{id}":
         _bound_prices(body)
+        _new_lines_need_units(body)
     return case
+
+
+def _new_lines_need_units(body) -> None:
+    """An item named by SKU adds a line, which needs a quantity of at least 1 (0 removes a
+    line, named by its id): which items are new depends on the order's lines."""
+    items = body.get("items") if isinstance(body, dict) else None
+    for item in items if isinstance(items, list) else []:
+        named_by_id = isinstance(item, dict) and any(
+            _valid_text(item.get(key)) for key in LINE_KEYS
+        )
+        if (
+            isinstance(item, dict)
+            and "sku" in item
+            and item.get("quantity") == 0
+            and not named_by_id
+        ):
+            item["quantity"] = 1
 
 
 def _bound_prices(body) -> None:
