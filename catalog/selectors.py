@@ -14,6 +14,10 @@ def products_for_account(account) -> QuerySet[Product]:
     )
 
 
+def aliases_for_account(account) -> QuerySet[SkuAlias]:
+    return SkuAlias.objects.filter(account=account).select_related("product")
+
+
 def aliases_for_product(product: Product) -> QuerySet[SkuAlias]:
     return SkuAlias.objects.filter(product=product).select_related("product")
 

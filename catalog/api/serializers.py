@@ -236,10 +236,39 @@ def _check_kit_shape(attrs, product_type):
 class SkuAliasSerializer(serializers.ModelSerializer):
     id = CharField(source="public_id", read_only=True)
     product_id = CharField(source="product.public_id", read_only=True)
+    sku = CharField(source="product.sku", read_only=True, help_text="The product's own SKU.")
 
     class Meta:
         model = SkuAlias
-        fields = ["id", "product_id", "channel", "alias", "created_at"]
+        fields = ["id", "product_id", "sku", "channel", "alias", "created_at"]
+
+
+class AliasInSerializer(StrictSerializer):
+    """A channel's alias for a product named by `sku` or `product_id`."""
+
+    sku = CharField(max_length=64, required=False, help_text="The product's own SKU.")
+    product_id = CharField(max_length=32, required=False, help_text="Or its id (`prd_…`).")
+    channel = CharField(max_length=64)
+    alias = CharField(max_length=128)
+
+    one_of = (("sku", "product_id"),)
+    example = {"sku": "TEE-BLK-M", "channel": "amazon", "alias": "B0C1234XYZ"}
+
+
+class AliasLookupSerializer(serializers.Serializer):
+    channel = CharField(max_length=64, help_text="The channel, as its aliases name it.")
+    alias = CharField(max_length=128, help_text="The channel's SKU.")
+
+
+class AliasBulkSerializer(StrictSerializer):
+    aliases = AliasInSerializer(many=True, allow_empty=False, max_length=1000)
+
+    example = {
+        "aliases": [
+            {"sku": "TEE-BLK-M", "channel": "amazon", "alias": "B0C1234XYZ"},
+            {"sku": "TEE-BLK-M", "channel": "shopify", "alias": "tee-black-m"},
+        ]
+    }
 
 
 class SkuAliasCreateSerializer(StrictSerializer):
@@ -295,3 +324,21 @@ class ProductBulkResultSerializer(serializers.Serializer):
     updated = IntegerField()
     failed = IntegerField()
     results = BulkItemResultSerializer(many=True)
+
+
+class AliasResultSerializer(serializers.Serializer):
+    index = IntegerField()
+    status = serializers.ChoiceField(choices=["created", "updated", "unchanged", "error"])
+    channel = CharField(allow_null=True)
+    alias = CharField(allow_null=True)
+    id = CharField(allow_null=True, required=False)
+    product_id = CharField(allow_null=True, required=False)
+    error = BulkItemErrorSerializer(required=False)
+
+
+class AliasBulkResultSerializer(serializers.Serializer):
+    created = IntegerField()
+    updated = IntegerField()
+    unchanged = IntegerField()
+    failed = IntegerField()
+    results = AliasResultSerializer(many=True)

@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from catalog import selectors, services
 from catalog.api import bulk
 from catalog.api.serializers import (
+    AliasLookupSerializer,
     ProductBulkResultSerializer,
     ProductBulkSerializer,
     ProductCreateSerializer,
@@ -17,7 +18,7 @@ from catalog.api.serializers import (
     SkuAliasSerializer,
 )
 from catalog.filtersets import ProductFilterSet
-from vectis.api.filters import ATOMIC, bool_param
+from vectis.api.filters import ATOMIC, bool_param, check_query_params
 from vectis.api.views import VectisGenericViewSet, validated
 from vectis.serializers import represent
 
@@ -78,6 +79,23 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VectisGen
         if archived is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
         return self.respond(archived)
+
+    @extend_schema(
+        summary="Get the product a channel's alias names",
+        description="The product that `alias` of `channel` maps to (the SKU the channel "
+        "sends); 404 when the channel maps no product to it.",
+        tags=TAGS,
+        parameters=[AliasLookupSerializer],
+        responses={200: ProductSerializer},
+    )
+    @action(detail=False, methods=["get"], url_path="by_alias")
+    def by_alias(self, request):
+        check_query_params(request.query_params, AliasLookupSerializer().fields)
+        query = validated(AliasLookupSerializer, request.query_params)
+        product = get_object_or_404(
+            self.get_queryset(), aliases__channel=query["channel"], aliases__alias=query["alias"]
+        )
+        return self.respond(product)
 
     @extend_schema(
         summary="Get a product by SKU",

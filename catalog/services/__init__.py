@@ -3,6 +3,7 @@
 Callers import `catalog.services`, not its modules.
 """
 
+from catalog.services.aliases import AliasOutcome, AliasRow, aliases_bulk_upsert
 from catalog.services.bulk import BulkItem, BulkOutcome, BulkRejected, products_bulk_upsert
 from catalog.services.kits import KitInUse, ProductHasStock
 from catalog.services.products import (
@@ -18,6 +19,8 @@ from catalog.services.products import (
 
 __all__ = [
     "PRODUCT_FIELDS",
+    "AliasOutcome",
+    "AliasRow",
     "BulkItem",
     "BulkOutcome",
     "BulkRejected",
@@ -27,6 +30,7 @@ __all__ = [
     "ProductHasStock",
     "alias_create",
     "alias_delete",
+    "aliases_bulk_upsert",
     "product_create",
     "product_delete",
     "product_update",

@@ -79,6 +79,8 @@ def expected_scopes(method: str, path: str) -> list[str]:
         return [*READS, "webhooks:manage"]
     if resource == "locations":
         resource = "warehouses"
+    if resource == "aliases":  # a product's channel SKUs: the products scopes, as under
+        resource = "products"  # /v1/products/{id}/aliases
     return [f"{resource}:read" if method == "GET" else f"{resource}:write"]
 
 
