@@ -36,6 +36,7 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VectisGen
     sort_fields = ("sku", "name", "created_at", "updated_at")
     default_sort = "sku"
     schema_errors = {409: "`duplicate_sku`, or an Idempotency-Key conflict."}
+    schema_not_found = ("by_alias",)  # looked up by its query: 404 when no alias matches
 
     def get_queryset(self):
         return selectors.products_for_account(self.account)

@@ -143,7 +143,10 @@ class VectisAutoSchema(AutoSchema):
             wanted.append("400")
         if "requestBody" in operation:
             wanted += ["413", "415"]
-        if "{" in path:
+        # a path id, or an action that looks an object up by its query (schema_not_found)
+        if "{" in path or getattr(self.view, "action", None) in getattr(
+            self.view, "schema_not_found", ()
+        ):
             wanted.append("404")
         if method == "POST" and authenticated:
             wanted += ["409", "422"]
