@@ -33,7 +33,13 @@ def enqueue(task, args: tuple = (), *, countdown: float | None = None) -> bool:
     global _broker_down_until
     if current_app.conf.task_always_eager:
         if not settings.VECTIS_BACKGROUND_INLINE:
-            future = _background_pool().submit(_run_in_thread, task, args)
+            try:
+                future = _background_pool().submit(_run_in_thread, task, args)
+            except RuntimeError:
+                # The interpreter is exiting (a command returned while background work was
+                # still finishing): the pool takes nothing new, so this runs here and now.
+                _run_in_thread(task, args)
+                return True
             with _lock:
                 _running.add(future)
             future.add_done_callback(_running.discard)
