@@ -167,6 +167,8 @@ class VectisAutoSchema(AutoSchema):
 
     def _map_basic_serializer(self, serializer, direction):
         schema = super()._map_basic_serializer(serializer, direction)
+        for prop in schema.get("properties", {}).values():
+            _exclusive_blank(prop)
         serializer = force_instance(serializer)
         if type(serializer).__dict__.get("__doc__") is None:
             # No docstring of its own: not the base class's (StrictSerializer's) either.
@@ -252,10 +254,27 @@ class VectisAutoSchema(AutoSchema):
 # be blank: have a character that is neither NUL nor what Python's str.strip() removes (listed,
 # since `\s` differs between regex engines: ECMA's lacks U+001C-U+001F and U+0085).
 NO_NUL = r"^[^\u0000]*$"
+NONEMPTY_NO_NUL = r"^[^\u0000]+$"
 DATE_TIME_PATTERN = (
     r"^[1-9]\d{3}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:[Zz]|[+-]\d{2}:\d{2})$"
 )
 NOT_BLANK_NO_NUL = rf"^[^\u0000]*[^{SPACE_OR_NUL}][^\u0000]*$"
+
+
+def _exclusive_blank(prop: dict) -> None:
+    """drf-spectacular states a blank-allowing text field as oneOf [its rules, maxLength 0];
+    with the NUL-free pattern, which "" matches too, the empty string would match both and
+    be refused: the first branch then takes only non-empty text."""
+    branches = prop.get("oneOf")
+    if (
+        isinstance(branches, list)
+        and len(branches) == 2
+        and branches[1] == {"type": "string", "maxLength": 0}
+        and branches[0].get("pattern") == NO_NUL
+    ):
+        branches[0]["pattern"] = NONEMPTY_NO_NUL
+        if "default" in branches[0]:  # "" is the other branch's: the default is the field's
+            prop["default"] = branches[0].pop("default")
 
 
 def _types(schema: dict) -> list:
