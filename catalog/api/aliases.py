@@ -1,13 +1,13 @@
 """`/v1/aliases`: every channel SKU alias of the account, created, deleted and upserted in bulk
 (1,000 a call), and a product found by a channel's alias (`/v1/products/by_alias`)."""
 
-from django.db.models import Q
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from catalog import selectors, services
+from catalog.api.refs import ProductRefs
 from catalog.api.serializers import (
     AliasBulkResultSerializer,
     AliasBulkSerializer,
@@ -15,7 +15,6 @@ from catalog.api.serializers import (
     SkuAliasSerializer,
 )
 from catalog.filtersets import AliasFilterSet
-from catalog.models import Product
 from vectis.api.views import VectisGenericViewSet, validated
 from vectis.errors import ValidationFailed
 
@@ -45,9 +44,7 @@ class AliasViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VectisGener
     )
     def create(self, request):
         data = validated(AliasInSerializer, request.data)
-        product = _products(self.account, [data]).get(_ref(data))
-        if product is None:
-            raise _unknown(data)
+        product = ProductRefs(self.account).product(data)
         mapping = services.alias_create(
             product=product, channel=data["channel"], alias=data["alias"]
         )
@@ -71,12 +68,13 @@ class AliasViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VectisGener
     @action(detail=False, methods=["post"], url_path="bulk")
     def bulk(self, request):
         items = validated(AliasBulkSerializer, request.data)["aliases"]
-        products = _products(self.account, items)
+        products = ProductRefs(self.account)
+        products.prefetch_products(items)
         rows, failed = [], []
         for index, item in enumerate(items):
-            product = products.get(_ref(item))
-            if product is None:
-                error = _unknown(item)
+            try:
+                product = products.product(item)
+            except ValidationFailed as error:
                 failed.append(
                     services.AliasOutcome(
                         index,
@@ -110,27 +108,3 @@ class AliasViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VectisGener
                 "results": results,
             }
         )
-
-
-def _ref(item: dict) -> tuple[str, str]:
-    return ("sku", item["sku"]) if item.get("sku") is not None else ("id", item["product_id"])
-
-
-def _products(account, items: list[dict]) -> dict[tuple[str, str], Product]:
-    """The products the items name, by ("sku", …) and ("id", …), in one query."""
-    skus = {i["sku"] for i in items if i.get("sku") is not None}
-    ids = {i["product_id"] for i in items if i.get("sku") is None}
-    found = {}
-    for product in Product.objects.filter(account=account).filter(
-        Q(sku__in=skus) | Q(public_id__in=ids)
-    ):
-        found[("sku", product.sku)] = found[("id", product.public_id)] = product
-    return {_ref(i): found[_ref(i)] for i in items if _ref(i) in found}
-
-
-def _unknown(item: dict) -> ValidationFailed:
-    if item.get("sku") is not None:
-        return ValidationFailed(f"Invalid SKU: {item['sku']} not found", field="sku")
-    return ValidationFailed(
-        f"Invalid product_id: {item['product_id']} not found", field="product_id"
-    )

@@ -2,22 +2,15 @@
 their SKUs, warehouses and bins resolved in four queries however many rows there are. A row
 whose reference is unknown is that row's error, not the request's."""
 
-from django.db.models import Q
-
-from catalog.models import Product
+from catalog.api.refs import ProductRefs
 from inventory.services.bulk import StockRow, StockRowResult
 from vectis.errors import ValidationFailed
 from warehouses.models import Location, Warehouse
 
 
 def rows_from(account, items: list[dict]) -> tuple[list[StockRow], list[StockRowResult]]:
-    skus = {i["sku"] for i in items if i.get("sku") is not None}
-    product_ids = {i["product_id"] for i in items if i.get("sku") is None}
-    by_sku, by_id = {}, {}
-    for product in Product.objects.filter(account=account).filter(
-        Q(sku__in=skus) | Q(public_id__in=product_ids)
-    ):
-        by_sku[product.sku] = by_id[product.public_id] = product
+    products = ProductRefs(account)
+    products.prefetch_products(items)
     warehouses = {
         w.public_id: w
         for w in Warehouse.objects.filter(
@@ -40,7 +33,7 @@ def rows_from(account, items: list[dict]) -> tuple[list[StockRow], list[StockRow
     rows, failed = [], []
     for index, item in enumerate(items):
         try:
-            product = _product(item, by_sku, by_id)
+            product = products.product(item)
             location = _location(item, warehouses, locations, defaults)
         except ValidationFailed as exc:
             failed.append(StockRowResult.failed(index, exc))
@@ -59,20 +52,6 @@ def rows_from(account, items: list[dict]) -> tuple[list[StockRow], list[StockRow
             )
         )
     return rows, failed
-
-
-def _product(item, by_sku, by_id) -> Product:
-    if item.get("sku") is not None:
-        product = by_sku.get(item["sku"])
-        if product is None:
-            raise ValidationFailed(f"Invalid SKU: {item['sku']} not found", field="sku")
-        return product
-    product = by_id.get(item["product_id"])
-    if product is None:
-        raise ValidationFailed(
-            f"Invalid product_id: {item['product_id']} not found", field="product_id"
-        )
-    return product
 
 
 def _location(item, warehouses, locations, defaults) -> Location:

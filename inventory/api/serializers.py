@@ -18,8 +18,21 @@ class ProductRefSerializer(StrictSerializer):
     one_of = (("sku", "product_id"),)
 
 
+class NonZeroQuantity:
+    """A signed `quantity` that may not be 0 (an adjustment that changes nothing)."""
+
+    schema_rules = {"properties": {"quantity": {"not": {"const": 0}}}}
+
+    def validate(self, attrs):
+        if attrs.get("quantity") == 0:
+            raise serializers.ValidationError(
+                {"quantity": ["quantity must not be 0."]}, code="invalid"
+            )
+        return super().validate(attrs)
+
+
 # --- requests ----------------------------------------------------------------------------------
-class AdjustSerializer(ProductRefSerializer):
+class AdjustSerializer(NonZeroQuantity, ProductRefSerializer):
     warehouse_id = CharField(max_length=32)
     location_id = CharField(
         max_length=32, required=False, help_text="A bin of the warehouse; default: its default bin."
@@ -51,14 +64,6 @@ class AdjustSerializer(ProductRefSerializer):
         "reason": "received",
         "reference": "PO-1042",
     }
-    schema_rules = {"properties": {"quantity": {"not": {"const": 0}}}}
-
-    def validate(self, attrs):
-        if attrs.get("quantity") == 0:
-            raise serializers.ValidationError(
-                {"quantity": ["quantity must not be 0."]}, code="invalid"
-            )
-        return attrs
 
 
 class TransferSerializer(ProductRefSerializer):
@@ -82,7 +87,7 @@ class TransferSerializer(ProductRefSerializer):
     }
 
 
-class AdjustRowSerializer(ProductRefSerializer):
+class AdjustRowSerializer(NonZeroQuantity, ProductRefSerializer):
     warehouse_id = CharField(max_length=32)
     location_id = CharField(
         max_length=32, required=False, help_text="A bin of the warehouse; default: its default bin."
@@ -93,15 +98,6 @@ class AdjustRowSerializer(ProductRefSerializer):
     reason = serializers.ChoiceField(choices=ADJUST_REASONS)
     note = CharField(max_length=1000, required=False, allow_blank=True, default="")
     reference = CharField(max_length=200, required=False, allow_blank=True, default="")
-
-    schema_rules = {"properties": {"quantity": {"not": {"const": 0}}}}
-
-    def validate(self, attrs):
-        if attrs.get("quantity") == 0:
-            raise serializers.ValidationError(
-                {"quantity": ["quantity must not be 0."]}, code="invalid"
-            )
-        return attrs
 
 
 class CountRowSerializer(ProductRefSerializer):

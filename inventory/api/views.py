@@ -1,10 +1,9 @@
-from django.db.models import Q
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from catalog.models import Product
+from catalog.api.refs import ProductRefs, unknown
 from inventory import listing, selectors, services
 from inventory.api import bulk
 from inventory.api.serializers import (
@@ -41,49 +40,13 @@ STOCK_ERRORS = {
 }
 
 
-def _unknown(what: str, value: str, field: str) -> ValidationFailed:
-    return ValidationFailed(f"Invalid {what}: {value} not found", field=field)
-
-
-class StockRefs:
+class StockRefs(ProductRefs):
     """Turns the public ids and SKUs of a request body into the account's rows (400 if unknown)."""
-
-    def __init__(self, account):
-        self.account = account
-        self._by_sku: dict[str, Product] = {}
-        self._by_id: dict[str, Product] = {}
-
-    def product(self, data: dict, prefix: str = "") -> Product:
-        if data.get("sku") is not None:
-            known = self._by_sku.get(data["sku"])
-        else:
-            known = self._by_id.get(data.get("product_id"))
-        if known is not None:
-            return known
-        if data.get("sku") is not None:
-            product = Product.objects.filter(account=self.account, sku=data["sku"]).first()
-            if product is None:
-                raise _unknown("SKU", data["sku"], f"{prefix}sku")
-            return product
-        product = Product.objects.filter(account=self.account, public_id=data["product_id"]).first()
-        if product is None:
-            raise _unknown("product_id", data["product_id"], f"{prefix}product_id")
-        return product
-
-    def prefetch_products(self, items: list[dict]) -> None:
-        """Load the products the items name (by `sku` or `product_id`) in one query, for
-        `product` to answer from; unknown ones are still its 400, in item order."""
-        skus = {item["sku"] for item in items if item.get("sku") is not None}
-        ids = {item["product_id"] for item in items if item.get("sku") is None}
-        for product in Product.objects.filter(account=self.account).filter(
-            Q(sku__in=skus) | Q(public_id__in=ids)
-        ):
-            self._by_sku[product.sku] = self._by_id[product.public_id] = product
 
     def warehouse(self, public_id: str, field: str) -> Warehouse:
         warehouse = Warehouse.objects.filter(account=self.account, public_id=public_id).first()
         if warehouse is None:
-            raise _unknown("warehouse_id", public_id, field)
+            raise unknown("warehouse_id", public_id, field)
         return warehouse
 
     def location(self, warehouse: Warehouse, public_id: str | None, field: str) -> Location:
@@ -92,7 +55,7 @@ class StockRefs:
         else:
             location = Location.objects.filter(account=self.account, public_id=public_id).first()
             if location is None:
-                raise _unknown("location_id", public_id, field)
+                raise unknown("location_id", public_id, field)
             if location.warehouse_id != warehouse.pk:
                 raise ValidationFailed(
                     f"Location {public_id} is not in warehouse {warehouse.public_id}.",

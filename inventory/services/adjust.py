@@ -146,7 +146,7 @@ def _adjusted(level, delta, product, location, reason, reference, note, actor) -
     )
     movement.save()
     (shown,) = StockLevelSerializer([level], many=True).data
-    _emit_adjusted([movement], {(shown["product_id"], shown["location_id"]): shown})
+    emit_adjusted([movement], {(shown["product_id"], shown["location_id"]): shown})
     after_commit_changed(
         [(product.account_id, product.pk, location.warehouse_id)],
         cause="adjusted",
@@ -226,7 +226,7 @@ def _transfer(*, product, source, target, quantity, note, actor) -> StockChange:
             )
         ]
     )
-    _emit_adjusted(movements)
+    emit_adjusted(movements)
     after_commit_changed(
         [
             (product.account_id, product.pk, source.warehouse_id),
@@ -239,7 +239,7 @@ def _transfer(*, product, source, target, quantity, note, actor) -> StockChange:
     return StockChange(movements, [source_id, target_id])
 
 
-def _emit_adjusted(movements: list[StockMovement], by_location: dict | None = None) -> None:
+def emit_adjusted(movements: list[StockMovement], by_location: dict | None = None) -> None:
     """inventory.adjusted per movement: what changed and the new counts at that location
     (`by_location`: the levels as shown, by (product id, location id), else read here)."""
     if by_location is None:

@@ -10,7 +10,7 @@ from django.utils import timezone
 from catalog.models import Product
 from inventory.exceptions import KitHoldsNoStock
 from inventory.models import MAX_ON_HAND, StockLevel, StockMovement
-from inventory.services.adjust import _emit_adjusted
+from inventory.services.adjust import emit_adjusted
 from inventory.services.levels import (
     after_commit_changed,
     apply_level_deltas,
@@ -172,7 +172,7 @@ def _write(applied, levels, on_hand, now, actor) -> None:
         result.movement = movement
         movements.append(movement)
     StockMovement.objects.bulk_create(movements)
-    _emit_adjusted(movements)
+    emit_adjusted(movements)
     after_commit_changed(
         {(m.account_id, m.product_id, m.warehouse_id) for m in movements},
         cause="adjusted",

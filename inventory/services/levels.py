@@ -17,6 +17,7 @@ from django.db.models import BigIntegerField, Case, F, Q, Value, When
 
 from catalog.models import Product
 from inventory.models import Reservation, StockFreed, StockLevel
+from inventory.services.announce import stock_changed
 from vectis import tasks
 from vectis.errors import ConflictRetry
 from warehouses.models import Location
@@ -213,8 +214,6 @@ def after_commit_changed(
     triples = sorted(set(triples))
     if not triples:
         return
-    from inventory.services.announce import stock_changed
-
     stock_changed(triples, cause=cause, movements=movements)
     pairs = sorted({(product, warehouse) for _, product, warehouse in triples})
     if not current_app.conf.task_always_eager:

@@ -10,9 +10,10 @@ from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from catalog.api.refs import unknown
 from inventory import selectors, services
 from inventory.api.serializers import ProductRefSerializer
-from inventory.api.views import STOCK_ERRORS, TAGS, StockRefs, _unknown
+from inventory.api.views import STOCK_ERRORS, TAGS, StockRefs
 from inventory.models import Reservation
 from inventory.representation import (
     ReservationSerializer,
@@ -179,7 +180,7 @@ class HoldViewSet(VectisGenericViewSet):
     def _order(self, public_id: str) -> Order:
         order = orders_for_account(self.account).filter(public_id=public_id).first()
         if order is None:
-            raise _unknown("order_id", public_id, "order_id")
+            raise unknown("order_id", public_id, "order_id")
         return order
 
     def _reserve_order(self, data: dict) -> Response:
@@ -252,7 +253,7 @@ class HoldViewSet(VectisGenericViewSet):
                 account=self.account, public_id=data["reservation_id"]
             ).first()
             if reservation is None:
-                raise _unknown("reservation_id", data["reservation_id"], "reservation_id")
+                raise unknown("reservation_id", data["reservation_id"], "reservation_id")
             if reservation.order_line_id is not None:
                 raise Conflict(
                     "This reservation belongs to an order; release it with order_id (or "
