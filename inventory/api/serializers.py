@@ -258,6 +258,39 @@ class InventoryRowSerializer(serializers.Serializer):
     locations = InventoryLocationSerializer(many=True)
 
 
+class SnapshotQuerySerializer(serializers.Serializer):
+    warehouse = CommaListQueryField(
+        required=False, help_text="Warehouse id (`wh_…`), or a comma-separated list."
+    )
+
+
+class SnapshotRowSerializer(serializers.Serializer):
+    product_id = CharField()
+    sku = CharField()
+    type = serializers.ChoiceField(choices=["simple", "kit"])
+    warehouse_id = CharField()
+    warehouse_code = CharField()
+    on_hand = IntegerField()
+    reserved = IntegerField()
+    available = IntegerField()
+
+
+class SnapshotMetaSerializer(serializers.Serializer):
+    as_of = DateTimeField(help_text="The moment the rows describe.")
+    rows = IntegerField()
+    last_movement_id = CharField(
+        allow_null=True, help_text="The newest ledger movement the rows include (null: none yet)."
+    )
+    sync_token = CharField(
+        help_text="Follow `GET /v1/events/sync?token=` from here: every later change, once."
+    )
+
+
+class SnapshotSerializer(serializers.Serializer):
+    data = SnapshotRowSerializer(many=True)
+    meta = SnapshotMetaSerializer()
+
+
 class StockChangeSerializer(serializers.Serializer):
     movements = MovementSerializer(many=True)
     levels = StockLevelSerializer(many=True, help_text="The new counts where stock moved.")

@@ -5,6 +5,7 @@ from rest_framework.response import Response
 
 from catalog.api.refs import ProductRefs, unknown
 from inventory import listing, selectors, services
+from inventory import snapshot as inventory_snapshot
 from inventory.api import bulk
 from inventory.api.serializers import (
     AdjustBulkSerializer,
@@ -12,6 +13,8 @@ from inventory.api.serializers import (
     CountBulkSerializer,
     InventoryQuerySerializer,
     InventoryRowSerializer,
+    SnapshotQuerySerializer,
+    SnapshotSerializer,
     StockBulkResultSerializer,
     StockChangeSerializer,
     ThresholdOutSerializer,
@@ -123,6 +126,37 @@ class InventoryViewSet(VectisGenericViewSet):
             filters.location_id = location.pk if location else -1
         page = self.paginate_queryset(listing.InventoryQuery(self.account.pk, filters))
         return self.get_paginated_response(InventoryRowSerializer(page, many=True).data)
+
+    @extend_schema(
+        summary="Snapshot all stock at one moment (reconciliation)",
+        description="Every row of `GET /v1/inventory` (without bins) read at one consistent "
+        "moment, unpaged, with the newest movement it includes and a `sync_token`: rebuild "
+        "a channel's copy from the rows, then follow `GET /v1/events/sync?token=…` "
+        "(`type=inventory.available_changed`) from the token; no change is missed or "
+        "received twice.",
+        tags=TAGS,
+        parameters=[SnapshotQuerySerializer],
+        responses={200: SnapshotSerializer},
+    )
+    @action(detail=False, methods=["get"], pagination_class=None)
+    def snapshot(self, request):
+        check_query_params(request.query_params, SnapshotQuerySerializer().fields)
+        query = validated(SnapshotQuerySerializer, request.query_params)
+        warehouse_ids = None
+        if "warehouse" in query:
+            warehouse_ids = list(
+                Warehouse.objects.filter(
+                    account=self.account, public_id__in=query["warehouse"]
+                ).values_list("pk", flat=True)
+            )
+        taken = inventory_snapshot.take(self.account.pk, warehouse_ids)
+        meta = {
+            "as_of": taken.as_of,
+            "rows": len(taken.rows),
+            "last_movement_id": taken.last_movement_id,
+            "sync_token": taken.position.token(),
+        }
+        return Response(SnapshotSerializer({"data": taken.rows, "meta": meta}).data)
 
     @extend_schema(
         summary="Adjust stock at a location",

@@ -4,21 +4,16 @@ the causes; kits made of a changed product get theirs. A subscriber that keeps i
 from these events alone ends where GET /v1/inventory is."""
 
 import random
-from datetime import timedelta
 
 import pytest
 from django.db import transaction
-from django.utils import timezone
 
 from inventory import services
-from inventory.services.reservations import expire_holds
-from orders.models import Package
 from tests.factories import order_body
+from tests.inventory.channel import EVENT, Channel, Operations, inventory
 from webhooks.models import Event
 
 pytestmark = pytest.mark.django_db
-
-EVENT = "inventory.available_changed"
 
 
 def changes(after: int = 0) -> list[Event]:
@@ -91,23 +86,6 @@ def test_a_component_change_announces_the_kits_made_of_it(stock):
     assert by_sku["SAUCER"]["available"] == 4
 
 
-def _inventory(api) -> dict[tuple[str, str], tuple[int, int, int]]:
-    rows, page = {}, 1
-    while True:
-        response = api.get("/v1/inventory", {"per_page": 100, "page": page})
-        assert response.status_code == 200, response.content
-        body = response.json()
-        for row in body["data"]:
-            rows[(row["sku"], row["warehouse_id"])] = (
-                row["on_hand"],
-                row["reserved"],
-                row["available"],
-            )
-        if page >= body["meta"]["total_pages"]:
-            return rows
-        page += 1
-
-
 def test_a_channel_that_follows_only_the_events_ends_where_the_inventory_is(
     api, stock, account, settings
 ):
@@ -115,131 +93,31 @@ def test_a_channel_that_follows_only_the_events_ends_where_the_inventory_is(
     settings.VECTIS_RATE_LIMIT_ENABLED = False  # 300 operations in a second or two
     account.auto_allocate = False
     account.save()
-    rng = random.Random(17)
     warehouses = [stock.warehouse("EAST", priority=2), stock.warehouse("WEST", priority=1)]
-    skus = ["A", "B", "C"]
-    for sku in skus:
+    for sku in Operations.skus:
         stock.product(sku)
     stock.kit("KIT", {"A": 1, "B": 2})
     mark = last_id()
-    orders, holds = [], []
-
-    def adjust():
-        sku, wh = rng.choice(skus), rng.choice(warehouses)
-        quantity = rng.choice([5, 10, 20, -1, -3])
-        api.post(
-            "/v1/inventory/adjust",
-            {"sku": sku, "warehouse_id": wh.public_id, "quantity": quantity, "reason": "other"},
-        )  # a refused one (below reserved) changes nothing
-
-    def transfer():
-        sku = rng.choice(skus)
-        src, dst = rng.sample(warehouses, 2)
-        api.post(
-            "/v1/inventory/transfer",
-            {
-                "sku": sku,
-                "quantity": rng.randint(1, 4),
-                "from_warehouse_id": src.public_id,
-                "to_warehouse_id": dst.public_id,
-            },
-        )
-
-    def hold():
-        reference = f"cart-{len(holds)}"
-        items = [{"sku": rng.choice(skus), "quantity": rng.randint(1, 3)}]
-        reserved = api.post("/v1/inventory/reserve", {"reference": reference, "items": items})
-        if reserved.status_code == 200:
-            holds.append(reference)
-
-    def release_hold():
-        if holds:
-            api.post("/v1/inventory/release", {"reference": holds.pop(rng.randrange(len(holds)))})
-
-    def expiring_hold():
-        reference = f"lapse-{rng.random()}"
-        items = [{"sku": rng.choice(skus), "quantity": 1}]
-        body = {"reference": reference, "items": items, "expires_in": 3600}
-        api.post("/v1/inventory/reserve", body)
-
-    def expire():
-        # as the sweep would in two hours: no hold lapses by the wall clock during the walk
-        # (the listing ignores a lapsed hold at once; its event comes with the sweep)
-        expire_holds(now=timezone.now() + timedelta(hours=2))
-
-    def order():
-        items = [{"sku": rng.choice([*skus, "KIT"]), "quantity": rng.randint(1, 2)}]
-        created = api.post("/v1/orders", order_body(f"SIM-{len(orders)}", items=items))
-        if created.status_code == 201:
-            orders.append(created.json()["id"])
-            api.post(f"/v1/orders/{orders[-1]}/allocate")
-
-    def ship():
-        pending = list(Package.objects.filter(status="pending", order__public_id__in=orders)[:3])
-        if pending:
-            api.post(f"/v1/packages/{rng.choice(pending).public_id}/ship")
-
-    def void():
-        shipped = list(Package.objects.filter(status="shipped", order__public_id__in=orders)[:3])
-        if shipped:
-            api.post(f"/v1/packages/{rng.choice(shipped).public_id}/void")
-
-    def cancel():
-        if orders:
-            api.post(f"/v1/orders/{rng.choice(orders)}/cancel", {"reason": "sim"})
-
-    def deallocate():
-        if orders:
-            api.post(f"/v1/orders/{rng.choice(orders)}/deallocate")
-
-    operations = [adjust] * 6 + [
-        transfer,
-        hold,
-        release_hold,
-        expiring_hold,
-        expire,
-        order,
-        order,
-        ship,
-        void,
-        cancel,
-        deallocate,
-    ]
+    ops = Operations(api, warehouses, seed=17)
     # when 300 random operations of every kind run, the channel following the events after
     # each one, then a hold on each SKU that lapses (only its expiry's event tells the channel)
-    seen: dict[tuple[str, str], tuple[int, int, int]] = {}
+    channel = Channel()
     last = [mark]
 
     def follow() -> None:
         for event in changes(last[0]):
-            data = event.data
-            seen[(data["sku"], data["warehouse_id"])] = (
-                data["on_hand"],
-                data["reserved"],
-                data["available"],
-            )
+            channel.apply(event.data)
             last[0] = event.pk
 
-    def last_operation():
-        for sku in skus:
-            items = [{"sku": sku, "quantity": 1}]
-            body = {"reference": f"last-{sku}", "items": items, "expires_in": 3600}
-            assert api.post("/v1/inventory/reserve", body).status_code == 200
-        expire()
-
-    done: dict[str, int] = {}
     checked = 0
-    for operation in [*(rng.choice(operations) for _ in range(300)), last_operation]:
-        operation()
-        done[operation.__name__] = done.get(operation.__name__, 0) + 1
+    for operation in [*(None for _ in range(300)), ops.last_holds]:
+        ops.run(operation)
         follow()
-        actual = _inventory(api)
-        # then after every operation the channel's map is GET /v1/inventory: every row it
-        # shows, and nothing (or an emptied row) that it does not
-        assert {k: v for k, v in seen.items() if k in actual} == actual, operation.__name__
-        assert all(v == (0, 0, 0) for k, v in seen.items() if k not in actual)
+        actual = inventory(api)
+        # then after every operation the channel's map is GET /v1/inventory
+        assert channel.agrees_with(actual), ops.done
         checked += len(actual)
-    assert set(done) == {op.__name__ for op in [*operations, last_operation]}
+    assert set(ops.done) == {*ops.names, "last_holds"}
     assert checked > 1500  # rows compared over the walk (both warehouses, all SKUs, the kit)
 
 
@@ -316,7 +194,7 @@ def test_concurrent_changes_leave_the_latest_event_of_each_row_equal_to_the_inve
     for event in changes(mark):
         latest[(event.data["sku"], event.data["warehouse_id"])] = event.data
         latest_of_sku[event.data["sku"]] = event.data
-    actual = _inventory(Api(account))
+    actual = inventory(Api(account))
     assert len(actual) == 6  # A, B and the kit in both warehouses
     for key, counts in actual.items():
         data = latest[key]

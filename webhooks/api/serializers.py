@@ -1,6 +1,8 @@
+from django import forms
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from vectis.api.filters import CommaListField
 from vectis.api.serializers import StrictSerializer
 from vectis.serializers import BooleanField, CharField, DateTimeField, IntegerField, URLField
 from webhooks.event_types import EVENT_TYPES
@@ -151,3 +153,36 @@ class RecoverSerializer(StrictSerializer):
 
 class RecoverResultSerializer(serializers.Serializer):
     requeued = IntegerField()
+
+
+@extend_schema_field({"type": "array", "items": {"type": "string", "enum": sorted(EVENT_TYPES)}})
+class EventTypesQueryField(serializers.CharField):
+    """`?type=a,b`: event types, each one the catalogue knows."""
+
+    def to_internal_value(self, data):
+        try:
+            field = CommaListField(choices=[(name, name) for name in EVENT_TYPES])
+            return field.clean(super().to_internal_value(data))
+        except forms.ValidationError as exc:
+            raise serializers.ValidationError(exc.messages[0], code="invalid") from None
+
+
+class EventSyncQuerySerializer(serializers.Serializer):
+    token = serializers.CharField(
+        required=False,
+        help_text="`meta.next_token` of the previous call, or the `meta.sync_token` of a "
+        "snapshot. Without it: from now on (no events, and the token to follow from).",
+    )
+    type = EventTypesQueryField(required=False, help_text="One type or a comma list.")
+    per_page = serializers.IntegerField(required=False, min_value=1, max_value=500, default=100)
+
+
+class EventSyncMetaSerializer(serializers.Serializer):
+    next_token = CharField(help_text="Send it with the next call; it never skips or repeats.")
+    has_more = BooleanField(help_text="More events are waiting: call again at once.")
+    per_page = IntegerField()
+
+
+class EventSyncPageSerializer(serializers.Serializer):
+    data = EventSerializer(many=True)
+    meta = EventSyncMetaSerializer()

@@ -5,11 +5,15 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from vectis.accounts.scopes import RESOURCES
+from vectis.api.filters import check_query_params
 from vectis.api.views import VectisGenericViewSet, validated
 from webhooks import event_types, selectors, services
+from webhooks import sync as webhooks_sync
 from webhooks.api.serializers import (
     DeliverySerializer,
     EventSerializer,
+    EventSyncPageSerializer,
+    EventSyncQuerySerializer,
     EventTypeListSerializer,
     RecoverResultSerializer,
     RecoverSerializer,
@@ -193,3 +197,29 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VectisGener
         return selectors.events_for_account(self.account).filter(
             type__in=event_types.types_visible_to(scopes)
         )
+
+    @extend_schema(
+        summary="Follow the events without a gap (sync tokens)",
+        description="The events committed after a position, oldest first, each exactly once: "
+        "start from the `meta.sync_token` of `GET /v1/inventory/snapshot` (or from now, "
+        "without `token`) and send each answer's `meta.next_token` with the next call. "
+        "Unlike `created_after` or ids, a token cannot miss the event of a transaction that "
+        "committed late. `has_more`: call again at once; else poll when you like.",
+        tags=["events"],
+        parameters=[EventSyncQuerySerializer],
+        responses={200: EventSyncPageSerializer},
+    )
+    @action(detail=False, methods=["get"], url_path="sync", pagination_class=None)
+    def sync(self, request):
+        check_query_params(request.query_params, EventSyncQuerySerializer().fields)
+        query = validated(EventSyncQuerySerializer, request.query_params)
+        events = self.get_queryset()
+        if "type" in query:
+            events = events.filter(type__in=query["type"])
+        if "token" not in query:
+            rows, position, more = [], webhooks_sync.now(), False
+        else:
+            position = webhooks_sync.parse(query["token"])
+            rows, position, more = webhooks_sync.events_after(events, position, query["per_page"])
+        meta = {"next_token": position.token(), "has_more": more, "per_page": query["per_page"]}
+        return Response({"data": EventSerializer(rows, many=True).data, "meta": meta})
