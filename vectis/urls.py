@@ -3,7 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularSwaggerView
 
 from vectis.accounts.token import TokenView
-from vectis.api.views import HealthView, SchemaView
+from vectis.api.views import HealthView, ReadyView, SchemaView
 
 v1 = [
     path("openapi.json", SchemaView.as_view(), name="openapi"),
@@ -24,6 +24,7 @@ urlpatterns = [
         name="swagger-ui",
     ),
     path("healthz", HealthView.as_view(), name="healthz"),
+    path("readyz", ReadyView.as_view(), name="readyz"),
     path("admin/", admin.site.urls),
 ]
 

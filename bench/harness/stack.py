@@ -123,7 +123,7 @@ class Stack:
                 if not self.procs["web"].alive():
                     raise SystemExit(f"gunicorn died: see {self.procs['web'].log_path}")
                 try:
-                    with urllib.request.urlopen(f"{self.cfg.base_url}/healthz", timeout=5) as r:  # noqa: S310 (our own loopback server)
+                    with urllib.request.urlopen(f"{self.cfg.base_url}/readyz", timeout=5) as r:  # noqa: S310 (our own loopback server)
                         if r.status == 200:
                             break
                 except OSError:

@@ -202,7 +202,7 @@ def main() -> int:
                 )
             )
         base = f"http://127.0.0.1:{port}"
-        wait_for(f"{base}/healthz")
+        wait_for(f"{base}/readyz")
         token_request = urllib.request.Request(  # noqa: S310 (http://127.0.0.1, built here)
             f"{base}/oauth/token",
             data=json.dumps(

@@ -245,6 +245,7 @@ out = {}
 for name, path, extra in [
     ("api", "/v1/warehouses", {}),
     ("health", "/healthz", {}),
+    ("ready", "/readyz", {}),
     ("proxied", "/v1/warehouses", {"HTTP_X_FORWARDED_PROTO": "https"}),
 ]:
     response = client.get(path, **extra)
@@ -265,6 +266,7 @@ def test_production_redirects_http_but_not_health_checks(tmp_path):
     out = json.loads(result.stdout.strip().splitlines()[-1])
     assert out["api"] == [301, "https://testserver/v1/warehouses", None]
     assert out["health"][:2] == [200, None]
+    assert out["ready"][:2] == [503, None]  # a new database: migrations pending, not redirected
     # behind the TLS proxy: no redirect (401 without a token), and HSTS
     assert out["proxied"] == [401, None, "max-age=31536000; includeSubDomains; preload"]
 

@@ -7,7 +7,6 @@ import threading
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.signals import setting_changed
-from django.db import connection
 from django.http import HttpResponse, HttpResponseNotModified
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from drf_spectacular.utils import extend_schema
@@ -17,6 +16,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from vectis import health
 from vectis.api import auth_cache, deprecation, idempotency, ratelimit
 from vectis.serializers import represent
 
@@ -222,39 +222,27 @@ def validated(serializer_class, data, *, partial: bool = False, context: dict | 
 
 
 class HealthView(APIView):
-    """Liveness and readiness for load balancers: the database (and Redis, when configured)."""
+    """`/healthz`: liveness. The process answers; nothing else is checked (vectis/health.py)."""
 
     authentication_classes: list = []
     permission_classes: list = []
     schema = None
 
     def get(self, request):
-        checks = {"database": _check_database(), "redis": _check_redis()}
-        healthy = all(v in ("ok", "disabled") for v in checks.values())
-        return Response(
-            {"status": "ok" if healthy else "degraded", **checks}, status=200 if healthy else 503
-        )
+        return Response({"status": "ok"})
 
 
-def _check_database() -> str:
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        return "ok"
-    except Exception:  # any failure means "not ready"
-        return "error"
+class ReadyView(APIView):
+    """`/readyz`: readiness. 200 when the database, the broker and the migrations are in
+    order, else 503 with `failing` naming each component that is not (vectis/health.py)."""
 
+    authentication_classes: list = []
+    permission_classes: list = []
+    schema = None
 
-def _check_redis() -> str:
-    if not settings.REDIS_URL:
-        return "disabled"
-    try:
-        import redis
-
-        redis.Redis.from_url(settings.REDIS_URL, socket_timeout=1).ping()
-        return "ok"
-    except Exception:
-        return "error"
+    def get(self, request):
+        ready, body = health.readiness()
+        return Response(body, status=200 if ready else 503)
 
 
 class SchemaView(SpectacularJSONAPIView):
