@@ -5,6 +5,7 @@ See docs/operations.md#web-server.
 """
 
 import os
+import tempfile
 
 
 def _int(name: str, default: int) -> int:
@@ -43,3 +44,15 @@ loglevel = os.environ.get("VECTIS_WEB_LOG_LEVEL", "info")
 # would share it. Off unless a path is given.
 control_socket = os.environ.get("VECTIS_WEB_CONTROL_SOCKET", "")
 control_socket_disable = not control_socket
+
+# Metrics of every worker in one scrape (vectis/metrics.py): prometheus-client keeps them in
+# files of a directory the workers share. A fresh one per server unless one is given.
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="vectis-metrics-")
+
+
+def child_exit(server, worker):
+    """A worker that is gone leaves its counters in the sum and its gauges out of it."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

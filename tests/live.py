@@ -150,16 +150,19 @@ def _ready(port: int) -> bool:
 
 @contextmanager
 def gunicorn(**env_overrides: str):
-    """gunicorn with deploy/gunicorn.conf.py (one worker, two threads) on a free port."""
+    """gunicorn with deploy/gunicorn.conf.py (one worker, two threads unless told) on a free
+    port."""
     port = free_port()
     env = server_env(
-        VECTIS_WEB_BIND=f"127.0.0.1:{port}",
-        VECTIS_WEB_WORKERS="1",
-        VECTIS_WEB_THREADS="2",
-        # In-process follow-up work done before each answer, so that none is still writing
-        # when the test that made the request cleans the database up.
-        VECTIS_BACKGROUND_INLINE="true",
-        **env_overrides,
+        **{
+            "VECTIS_WEB_BIND": f"127.0.0.1:{port}",
+            "VECTIS_WEB_WORKERS": "1",
+            "VECTIS_WEB_THREADS": "2",
+            # In-process follow-up work done before each answer, so that none is still
+            # writing when the test that made the request cleans the database up.
+            "VECTIS_BACKGROUND_INLINE": "true",
+            **env_overrides,
+        }
     )
     process = Process(
         [sys.executable, "-m", "gunicorn", "-c", str(BASE_DIR / "deploy/gunicorn.conf.py")],

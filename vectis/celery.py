@@ -12,3 +12,5 @@ app = Celery("vectis")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks(["vectis.api", "vectis.accounts"])
 app.autodiscover_tasks()
+
+import vectis.task_signals  # noqa: E402, F401  (log context and metrics of every task)

@@ -9,12 +9,14 @@ development (the default on the embedded SQLite) serves plain http. docs/operati
 every variable.
 """
 
+import ipaddress
 import os
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from vectis import logs
 from vectis.api.openapi_settings import OPENAPI_SETTINGS
 from vectis.env import (
     check_fernet_keys,
@@ -102,6 +104,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "vectis.api.middleware.RequestIdMiddleware",
+    "vectis.api.middleware.ObservabilityMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -359,14 +362,22 @@ VECTIS_CARRIERS = {
 VECTIS_DEFAULT_CARRIER = os.environ.get("VECTIS_DEFAULT_CARRIER", "local")
 
 # --- Logging --------------------------------------------------------------------------------
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.request": {"level": "ERROR"}},
-}
+# Structured logs (vectis/logs.py): JSON lines in production, key=value lines in development.
+VECTIS_LOG_FORMAT = os.environ.get("VECTIS_LOG_FORMAT") or ("json" if PRODUCTION else "console")
+if VECTIS_LOG_FORMAT not in ("json", "console"):
+    raise ImproperlyConfigured("VECTIS_LOG_FORMAT must be json or console.")
+logs.configure()
+LOGGING = logs.logging_config(VECTIS_LOG_FORMAT, os.environ.get("LOG_LEVEL", "INFO"))
+# Celery workers log through LOGGING too (with the task's id and the request that queued it).
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# --- Metrics (vectis/metrics.py) ----------------------------------------------------------------
+# /metrics answers a bearer VECTIS_METRICS_TOKEN, or a client address in these networks.
+VECTIS_METRICS_TOKEN = os.environ.get("VECTIS_METRICS_TOKEN", "")
+VECTIS_METRICS_ALLOWED_NETWORKS = [
+    ipaddress.ip_network(network, strict=False)
+    for network in env_list("VECTIS_METRICS_ALLOWED_NETWORKS", "127.0.0.1/32,::1/128")
+]
 
 # --- Webhooks -------------------------------------------------------------------------------
 # Plain-http and private/loopback targets are for local development and tests only.

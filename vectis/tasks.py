@@ -11,6 +11,7 @@ waits on it (nor on a webhook receiver). Tests run it inline instead
 (VECTIS_BACKGROUND_INLINE), so it is done when the call returns.
 """
 
+import contextvars
 import logging
 import threading
 import time
@@ -34,7 +35,9 @@ def enqueue(task, args: tuple = (), *, countdown: float | None = None) -> bool:
     if current_app.conf.task_always_eager:
         if not settings.VECTIS_BACKGROUND_INLINE:
             try:
-                future = _background_pool().submit(_run_in_thread, task, args)
+                # in the caller's context: its log lines keep the request's id
+                context = contextvars.copy_context()
+                future = _background_pool().submit(context.run, _run_in_thread, task, args)
             except RuntimeError:
                 # The interpreter is exiting (a command returned while background work was
                 # still finishing): the pool takes nothing new, so this runs here and now.

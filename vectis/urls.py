@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularSwaggerView
 
 from vectis.accounts.token import TokenView
 from vectis.api.views import HealthView, ReadyView, SchemaView
+from vectis.metrics_endpoint import metrics_view
 
 v1 = [
     path("openapi.json", SchemaView.as_view(), name="openapi"),
@@ -25,6 +26,7 @@ urlpatterns = [
     ),
     path("healthz", HealthView.as_view(), name="healthz"),
     path("readyz", ReadyView.as_view(), name="readyz"),
+    path("metrics", metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
 ]
 

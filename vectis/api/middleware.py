@@ -1,10 +1,12 @@
 """Request ids on every response, and the error envelope for errors Django answers itself."""
 
 import re
+import time
 import uuid
 
 from django.http import JsonResponse
 
+from vectis import logs, metrics
 from vectis.api.errors import envelope
 
 _CLIENT_ID_OK = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
@@ -19,6 +21,28 @@ def _new_request_id() -> str:
 def request_id_from(incoming: str) -> str:
     """The client's `X-Request-ID` when it is sane, else a new one."""
     return incoming if _CLIENT_ID_OK.match(incoming) else _new_request_id()
+
+
+class ObservabilityMiddleware:
+    """Each request's structured log context and closing `request` line (vectis/logs.py), and
+    its count and latency by route (vectis/metrics.py). The route is the URL pattern matched
+    (`v1/orders/<pubid:id>`), never the path, so the series stay few."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        started = logs.request_started(request)
+        response = self.get_response(request)
+        match = getattr(request, "resolver_match", None)
+        # A router's patterns are regular expressions: their anchors say nothing here.
+        route = match.route.replace("^", "").replace("$", "") if match is not None else ""
+        route = route or "unmatched"
+        metrics.observe_request(
+            request.method, route, response.status_code, time.perf_counter() - started
+        )
+        logs.request_finished(request, response, started, route)
+        return response
 
 
 class RequestIdMiddleware:

@@ -16,8 +16,9 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from vectis import health
+from vectis import health, logs
 from vectis.api import auth_cache, deprecation, idempotency, ratelimit
+from vectis.api.authentication import ApiPrincipal
 from vectis.serializers import represent
 
 
@@ -51,6 +52,11 @@ class VectisAPIMixin:
         request.version, request.versioning_scheme = version, scheme
 
         self.perform_authentication(request)
+        principal = request.user
+        if isinstance(principal, ApiPrincipal):
+            logs.request_authenticated(
+                account=principal.account.public_id, client=principal.client.client_id
+            )
         self.check_rate_limit(request)
         self.check_permissions(request)
         self.check_throttles(request)

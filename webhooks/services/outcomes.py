@@ -7,6 +7,7 @@ from celery import current_app
 from django.conf import settings
 from django.db.models import Q
 
+from vectis import metrics
 from webhooks import http
 from webhooks.models import Delivery, DeliveryAttempt, WebhookEndpoint
 from webhooks.services.policy import COUNTDOWN_MAX, FAILING_RUN_GAP, MAX_ATTEMPTS, backoff
@@ -48,6 +49,7 @@ def outcome(
     """What an attempt's result means: the attempt's fields (set on `record`), the delivery's
     next state and whether its retry is queued now."""
     kind = classify(result)
+    metrics.observe_webhook_attempt(kind, result.duration_ms)
     attempt = record.number
     retry_at = None
     if kind == "success":
