@@ -22,3 +22,7 @@ VECTIS_BACKGROUND_INLINE = True
 VECTIS_WEBHOOK_DELIVERY_THREADS = 1
 # Rate-limit buckets of this run never meet those of another run on the same Redis.
 VECTIS_RATE_LIMIT_KEY_PREFIX = f"vectis-test:{uuid.uuid4().hex[:8]}:rl"
+# seed_demo keeps the demo secret in a file: never the checkout's own.
+VECTIS_DEMO_CREDENTIALS_FILE = os.path.join(
+    os.environ.get("TMPDIR", "/tmp"), f"vectis-test-demo-{uuid.uuid4().hex[:8]}.json"
+)

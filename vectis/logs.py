@@ -102,7 +102,11 @@ def logging_config(fmt: str, level: str) -> dict:
         },
         "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "structured"}},
         "root": {"handlers": ["console"], "level": level},
-        "loggers": {"django.request": {"level": "ERROR"}, "django.server": {"level": "WARNING"}},
+        "loggers": {
+            "django.request": {"level": "ERROR"},
+            "django.server": {"level": "WARNING"},  # our `request` line says it
+            "celery.app.trace": {"level": "WARNING"},  # our `task` line says it
+        },
     }
 
 

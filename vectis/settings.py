@@ -218,13 +218,22 @@ CELERY_BEAT_SCHEDULE = {
     },
     # What the dispatcher does continuously, for deployments that run none.
     "webhooks-relay": {"task": "webhooks.relay", "schedule": _every("VECTIS_RELAY_SECONDS", 2)},
-    "inventory-expire-holds": {"task": "inventory.expire_holds", "schedule": 30.0},
-    "inventory-low-stock-sweep": {"task": "inventory.low_stock_sweep", "schedule": 60.0},
+    "inventory-expire-holds": {
+        "task": "inventory.expire_holds",
+        "schedule": _every("VECTIS_EXPIRE_HOLDS_SECONDS", 30),
+    },
+    "inventory-low-stock-sweep": {
+        "task": "inventory.low_stock_sweep",
+        "schedule": _every("VECTIS_LOW_STOCK_SWEEP_SECONDS", 60),
+    },
     "orders-allocate-due": {
         "task": "orders.allocate_due",
         "schedule": _every("VECTIS_ALLOCATION_SWEEP_SECONDS", 10),
     },
-    "orders-allocate-backorders": {"task": "orders.allocate_backorders", "schedule": 300.0},
+    "orders-allocate-backorders": {
+        "task": "orders.allocate_backorders",
+        "schedule": _every("VECTIS_BACKORDER_SWEEP_SECONDS", 300),
+    },
     "purge-expired-idempotency-keys": {
         "task": "vectis.api.tasks.purge_idempotency_keys",
         "schedule": 3600.0,
@@ -234,6 +243,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 6 * 3600.0,
     },
 }
+
+# The demo client's secret, kept between runs of seed_demo (`make run`) on this machine.
+VECTIS_DEMO_CREDENTIALS_FILE = os.environ.get(
+    "VECTIS_DEMO_CREDENTIALS_FILE", str(BASE_DIR / ".demo-credentials.json")
+)
 
 # --- Auth -----------------------------------------------------------------------------------
 # Passwords and sessions by Django; what a staff user may do in an account, by their role there.

@@ -49,15 +49,25 @@ def test_unknown_scope_is_an_error_and_creates_nothing():
     assert ApiClient.objects.count() == 0
 
 
-def test_seed_demo_prints_working_credentials_and_is_rerunnable(client):
-    out = StringIO()
-    call_command("seed_demo", "--json", stdout=out)
-    first = json.loads(out.getvalue())
-    out = StringIO()
-    call_command("seed_demo", "--json", stdout=out)
-    second = json.loads(out.getvalue())
-    assert first["client_id"] == second["client_id"]
+def test_seed_demo_prints_working_credentials_and_is_rerunnable(client, settings, tmp_path):
+    settings.VECTIS_DEMO_CREDENTIALS_FILE = str(tmp_path / "demo.json")
+
+    def seed(*args) -> dict:
+        out = StringIO()
+        call_command("seed_demo", "--json", *args, stdout=out)
+        return json.loads(out.getvalue())
+
+    def status_with(creds: dict, secret: str) -> int:
+        body = {"grant_type": "client_credentials", "client_id": creds["client_id"]}
+        return client.post("/oauth/token", {**body, "client_secret": secret}).status_code
+
+    first = seed()
+    second = seed()
+    # a second run keeps the secret: what was printed the first time still works
+    assert first == second
+    assert status_with(second, second["client_secret"]) == 200
     assert ApiClient.objects.count() == 1
+    assert (tmp_path / "demo.json").stat().st_mode & 0o777 == 0o600
     # demo stock is seeded once, and its ledger is consistent
     from inventory.models import StockMovement
     from inventory.selectors import verify_ledger
@@ -67,14 +77,14 @@ def test_seed_demo_prints_working_credentials_and_is_rerunnable(client):
     from orders.models import Order
 
     assert list(Order.objects.values_list("external_id", flat=True)) == ["DEMO-1001"]
-    # the rotated secret works, the old one no longer does
-    for secret, status in ((first["client_secret"], 401), (second["client_secret"], 200)):
-        response = client.post(
-            "/oauth/token",
-            {
-                "grant_type": "client_credentials",
-                "client_id": second["client_id"],
-                "client_secret": secret,
-            },
-        )
-        assert response.status_code == status
+    # --rotate: a new secret works, the old one no longer does
+    rotated = seed("--rotate")
+    assert rotated["client_id"] == first["client_id"]
+    assert rotated["client_secret"] != first["client_secret"]
+    assert status_with(rotated, first["client_secret"]) == 401
+    assert status_with(rotated, rotated["client_secret"]) == 200
+    # without the saved file (another machine) the secret cannot be shown again: a new one
+    (tmp_path / "demo.json").unlink()
+    fresh = seed()
+    assert fresh["client_secret"] != rotated["client_secret"]
+    assert status_with(fresh, fresh["client_secret"]) == 200

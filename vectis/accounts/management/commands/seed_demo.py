@@ -1,5 +1,9 @@
 import json
+import os
+from pathlib import Path
 
+from django.conf import settings
+from django.contrib.auth.hashers import check_password
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -109,17 +113,43 @@ def _seed_catalog_and_stock(account) -> None:
     )
 
 
+def _kept_secret(path: Path, client: ApiClient) -> str | None:
+    """The demo secret saved by an earlier run, if it is still this client's."""
+    try:
+        saved = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    secret = saved.get("client_secret") if isinstance(saved, dict) else None
+    if saved.get("client_id") != client.client_id or not isinstance(secret, str):
+        return None
+    return secret if check_password(secret, client.application.client_secret) else None
+
+
+def _save_secret(path: Path, client: ApiClient, secret: str) -> None:
+    """Readable by this user only: it is the demo account's password."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        json.dump({"client_id": client.client_id, "client_secret": secret}, f)
+
+
 class Command(BaseCommand):
     help = (
-        "Create (or refresh) the demo account with sample data and a client holding every scope; "
-        "prints fresh credentials and a curl example. Safe to run again: it rotates the secret."
+        "Create (or refresh) the demo account with sample data and a client holding every "
+        "scope; prints its credentials and a curl example. Safe to run again: the secret is "
+        "kept (in VECTIS_DEMO_CREDENTIALS_FILE, .demo-credentials.json) until --rotate."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("--base-url", default="http://127.0.0.1:8000")
         parser.add_argument("--json", action="store_true", help="Print only the credentials JSON.")
+        parser.add_argument(
+            "--rotate", action="store_true", help="Give the demo client a new secret."
+        )
 
     def handle(self, *args, **options):
+        path = Path(settings.VECTIS_DEMO_CREDENTIALS_FILE)
+        rotated: bool | None = False  # None: a new client
         with transaction.atomic():
             account, _ = services.account_get_or_create(name=DEMO_ACCOUNT)
             for data in DEMO_WAREHOUSES:
@@ -132,8 +162,13 @@ class Command(BaseCommand):
                     account=account, name=DEMO_CLIENT, scopes=list(ALL_SCOPES)
                 )
                 client, secret = issued.client, issued.client_secret
+                rotated = None  # new
             else:
-                secret = services.api_client_rotate_secret(client=client)
+                secret = None if options["rotate"] else _kept_secret(path, client)
+                if secret is None:
+                    secret = services.api_client_rotate_secret(client=client)
+                    rotated = True
+        _save_secret(path, client, secret)
 
         creds = {
             "account_id": account.public_id,
@@ -145,6 +180,12 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(creds))
             return
         base = options["base_url"].rstrip("/")
+        rotate = "`make run ROTATE=1` (or seed_demo --rotate) gives a new one"
+        note = {
+            None: f"Kept for the next runs; {rotate}.",
+            True: f"A new secret: an earlier one no longer works. Kept from now on; {rotate}.",
+            False: f"The same secret as the last run; {rotate}.",
+        }[rotated]
         token_body = json.dumps(
             {
                 "grant_type": "client_credentials",
@@ -169,5 +210,6 @@ Get a token, then list the demo warehouses, their stock and the demo order:
   curl -s {base}/v1/orders -H "Authorization: Bearer $TOKEN"
 
 API docs: {base}/docs   ·   OpenAPI: {base}/v1/openapi.json
+{note}
 """
         )
