@@ -17,7 +17,7 @@ One module per concern; this package is their public face (callers import
 - `delivery`: attempt_delivery, attempt_deliveries (claim, send, record)
 - `outcomes`: what a result means for the delivery and its endpoint
 - `endpoints`: endpoint_create/update/rotate_secret/delete/send_test
-- `replay`: delivery_redeliver, endpoint_recover, sweep
+- `replay`: delivery_redeliver, endpoint_recover (and its dry run), sweep
 - `policy`: retry schedule, leases, batch sizes; `queue`: handing attempts to workers
 """
 
@@ -44,7 +44,13 @@ from webhooks.services.policy import (
     DeliveryInProgress,
     EndpointDisabled,
 )
-from webhooks.services.replay import SweepResult, delivery_redeliver, endpoint_recover, sweep
+from webhooks.services.replay import (
+    SweepResult,
+    delivery_redeliver,
+    endpoint_recover,
+    endpoint_recover_count,
+    sweep,
+)
 
 __all__ = [
     "MAX_ATTEMPTS",
@@ -63,6 +69,7 @@ __all__ = [
     "endpoint_create",
     "endpoint_delete",
     "endpoint_recover",
+    "endpoint_recover_count",
     "endpoint_rotate_secret",
     "endpoint_send_test",
     "endpoint_update",
