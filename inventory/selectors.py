@@ -87,6 +87,16 @@ def reservations_for_account(account) -> QuerySet[Reservation]:
     )
 
 
+def lapsed_holds(now: datetime) -> QuerySet[Reservation]:
+    """Holds still active past their `expires_at` (every account), soonest lapsed first: what
+    `services.expire_holds(now=now)` would expire."""
+    return (
+        Reservation.objects.lapsed(now)
+        .select_related("account", "product", "warehouse")
+        .order_by("expires_at", "pk")
+    )
+
+
 def with_stock_totals(rules: QuerySet[LowStockRule]) -> QuerySet[LowStockRule]:
     """Low-stock rules with `on_hand_sum` and `available_sum` of their product in their
     warehouse (None where no bin holds it), computed in the same query."""

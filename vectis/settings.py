@@ -404,6 +404,12 @@ VECTIS_WEBHOOK_DISABLE_AFTER_SECONDS = env_int("VECTIS_WEBHOOK_DISABLE_AFTER_SEC
 VECTIS_WEBHOOK_CLAIM_GRACE_SECONDS = env_int("VECTIS_WEBHOOK_CLAIM_GRACE_SECONDS", 30)
 # Attempts a worker makes side by side (one delivery task carries up to 50).
 VECTIS_WEBHOOK_DELIVERY_THREADS = env_int("VECTIS_WEBHOOK_DELIVERY_THREADS", 8)
+# Retention (`manage.py prune`): deliveries that finished (succeeded, or failed for good) are
+# deleted with their attempts this many days after they finished; never one still pending.
+VECTIS_RETENTION_DELIVERIES_DAYS = env_int("VECTIS_RETENTION_DELIVERIES_DAYS", 30)
+# ...and events this many days after they were written, once fanned out and no delivery is
+# left of them. /v1/events and /v1/events/sync no longer show what was deleted.
+VECTIS_RETENTION_EVENTS_DAYS = env_int("VECTIS_RETENTION_EVENTS_DAYS", 90)
 
 # --- Encryption at rest (webhook signing secrets) ----------------------------------------------
 # Comma-separated Fernet keys; the first encrypts, all decrypt (see vectis/crypto.py).

@@ -43,3 +43,41 @@ def headers(
         "webhook-timestamp": str(timestamp),
         "webhook-signature": standard_signature(secret, event_id, timestamp, body),
     }
+
+
+# Standard Webhooks receivers refuse a timestamp further than this from their clock.
+TIMESTAMP_TOLERANCE_SECONDS = 5 * 60
+
+
+def verify_vectis(secret: str, body: bytes, signature: str) -> bool:
+    """`X-Vectis-Signature` matches the body (constant-time)."""
+    return hmac.compare_digest(vectis_signature(secret, body), signature.strip().lower())
+
+
+def verify_standard(
+    secret: str,
+    msg_id: str,
+    timestamp: str,
+    body: bytes,
+    signatures: str,
+    *,
+    now: float,
+    tolerance: int = TIMESTAMP_TOLERANCE_SECONDS,
+) -> str | None:
+    """Check Standard Webhooks headers: None when valid, else why not. `signatures` is the
+    `webhook-signature` header, one or more space-separated `v1,<base64>` (a receiver accepts
+    any of them: several are sent while a secret is rotated)."""
+    try:
+        sent_at = int(timestamp)
+    except ValueError:
+        return "webhook-timestamp is not a number"
+    if abs(now - sent_at) > tolerance:
+        return f"webhook-timestamp is more than {tolerance} s from this clock"
+    try:
+        expected = standard_signature(secret, msg_id, sent_at, body)
+    except (ValueError, TypeError):
+        return "the secret is not whsec_ followed by base64"
+    for candidate in signatures.split():
+        if hmac.compare_digest(expected, candidate):
+            return None
+    return "webhook-signature does not match"

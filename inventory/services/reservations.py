@@ -1,5 +1,6 @@
 """Reservations: reserve available units (all-or-nothing or partial), release them, expire holds."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -211,9 +212,14 @@ def _release(match: Q) -> ReleaseResult:
     return ReleaseResult(released, sorted({level_id for _, level_id, _ in rows}))
 
 
-def expire_holds(*, now: datetime | None = None, batch: int = 200) -> int:
+def expire_holds(
+    *,
+    now: datetime | None = None,
+    batch: int = 200,
+    progress: Callable[[int], object] | None = None,
+) -> int:
     """Expire every hold past its `expires_at` (all accounts), a batch of levels per transaction.
-    Returns the number of reservations expired."""
+    Returns the number of reservations expired; `progress` is told each batch's number."""
     now = now or timezone.now()
     total = 0
     while True:
@@ -225,7 +231,10 @@ def expire_holds(*, now: datetime | None = None, batch: int = 200) -> int:
         )
         if not level_ids:
             return total
-        total += _expire_levels(level_ids, now)
+        expired = _expire_levels(level_ids, now)
+        total += expired
+        if progress is not None:
+            progress(expired)
 
 
 @atomic_with_retry

@@ -2,8 +2,10 @@
 
 from orders.services.allocation import (
     AllocationResult,
+    DueAllocations,
     allocate_backorders,
     allocate_due,
+    allocate_due_report,
     allocate_orders,
     allocate_requested,
     order_allocate,
@@ -23,8 +25,10 @@ from orders.services.shipping import order_ship, package_ship, package_track, pa
 
 __all__ = [
     "AllocationResult",
+    "DueAllocations",
     "allocate_backorders",
     "allocate_due",
+    "allocate_due_report",
     "allocate_orders",
     "allocate_requested",
     "order_allocate",

@@ -5,6 +5,7 @@ Lock order: the order row first, then (inside inventory.services) stock levels i
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db.models import F
@@ -170,41 +171,80 @@ def allocate_requested(order_id: int, *, actor: str = AUTO) -> str:
     return "done" if results else "skipped"
 
 
-def _serve(ids: list[int], *, actor: str, skip_locked: bool) -> list[AllocationResult]:
+def _serve(
+    ids: list[int],
+    *,
+    actor: str,
+    skip_locked: bool,
+    failed: list[int] | None = None,
+    progress: Callable[[int], object] | None = None,
+) -> list[AllocationResult]:
     """Allocate in batches; a batch that fails is retried order by order, so that one order
-    that cannot be allocated does not stop the others (its request stays for the next run)."""
+    that cannot be allocated does not stop the others (its request stays for the next run).
+    The ids of such orders are added to `failed`; `progress` is told each batch's size."""
     results: list[AllocationResult] = []
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
         try:
             results += allocate_orders(chunk, actor=actor, skip_locked=skip_locked)
-            continue
         except Exception:
             if len(chunk) == 1:
                 logger.exception("allocation of order %s failed", chunk[0])
-                continue
-            logger.exception("allocation of a batch of %d orders failed; one by one", len(chunk))
-        for order_id in chunk:
-            try:
-                results += allocate_orders([order_id], actor=actor, skip_locked=skip_locked)
-            except Exception:
-                logger.exception("allocation of order %s failed", order_id)
+                if failed is not None:
+                    failed.append(chunk[0])
+            else:
+                logger.exception(
+                    "allocation of a batch of %d orders failed; one by one", len(chunk)
+                )
+                for order_id in chunk:
+                    try:
+                        results += allocate_orders([order_id], actor=actor, skip_locked=skip_locked)
+                    except Exception:
+                        logger.exception("allocation of order %s failed", order_id)
+                        if failed is not None:
+                            failed.append(order_id)
+        if progress is not None:
+            progress(len(chunk))
     return results
+
+
+@dataclass(frozen=True)
+class DueAllocations:
+    orders: list[str]  # public ids of the orders handled (or that would be)
+    failed: list[str]  # of those, the ones whose allocation raised: still due, see the log
 
 
 def allocate_due(*, older_than: timedelta, limit: int = 500, dry_run: bool = False) -> list[str]:
     """Allocate orders whose requested allocation has not run for `older_than` (its task was
     lost, say while the broker was down), oldest request first, many per transaction.
     Returns the public ids of the orders handled (or that would be, with `dry_run`)."""
+    return allocate_due_report(older_than=older_than, limit=limit, dry_run=dry_run).orders
+
+
+def allocate_due_report(
+    *,
+    older_than: timedelta,
+    limit: int = 500,
+    dry_run: bool = False,
+    progress: Callable[[int], object] | None = None,
+) -> DueAllocations:
+    """`allocate_due`, also naming the orders whose allocation failed; `progress` is told
+    the number of orders of each batch done."""
     cutoff = timezone.now() - older_than
     due = list(
         Order.objects.filter(allocation_due_at__lte=cutoff)
         .order_by("allocation_due_at", "pk")
         .values_list("pk", "public_id")[:limit]
     )
+    failed: list[int] = []
     if not dry_run:
-        _serve([pk for pk, _ in due], actor=AUTO, skip_locked=True)
-    return [public_id for _, public_id in due]
+        _serve(
+            [pk for pk, _ in due], actor=AUTO, skip_locked=True, failed=failed, progress=progress
+        )
+    public = dict(due)
+    return DueAllocations(
+        orders=[public_id for _, public_id in due], failed=[public[pk] for pk in failed]
+    )
 
 
 def allocate_requested_batch(*, limit: int = 100) -> int:

@@ -1,13 +1,17 @@
 """Accounts and API clients: every write goes through here."""
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db import transaction
-from oauth2_provider.models import Application
+from django.utils import timezone
+from oauth2_provider.models import AccessToken, Application
 
 from vectis.accounts.models import Account, ApiClient
 from vectis.accounts.scopes import ALL_SCOPES, parse_scopes
+from vectis.batches import DELETE_BATCH, delete_in_batches
 from vectis.errors import ValidationFailed
 
 
@@ -95,10 +99,26 @@ def api_client_revoke(*, client: ApiClient) -> int:
 
 
 def _revoke_tokens(client: ApiClient) -> int:
-    from oauth2_provider.models import AccessToken
-
     deleted, _ = AccessToken.objects.filter(application_id=client.application_id).delete()
     return deleted
+
+
+# Expired access tokens are kept this long before they are deleted.
+EXPIRED_TOKENS_KEPT = timedelta(days=1)
+
+
+def access_tokens_purge(
+    *,
+    dry_run: bool = False,
+    batch: int = DELETE_BATCH,
+    progress: Callable[[int], object] | None = None,
+) -> int:
+    """Delete access tokens (of every client) that expired more than a day ago, a batch per
+    transaction. Returns how many were (or, with `dry_run`, would be) deleted."""
+    old = AccessToken.objects.filter(expires__lt=timezone.now() - EXPIRED_TOKENS_KEPT)
+    if dry_run:
+        return old.count()
+    return delete_in_batches(old, batch=batch, progress=progress)
 
 
 def all_scopes() -> list[str]:

@@ -7,6 +7,7 @@ of many concurrent requests exactly one runs; the others see its row and replay 
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -17,6 +18,7 @@ from django.utils import timezone
 
 from vectis import safejson
 from vectis.api.models import IdempotencyKey
+from vectis.batches import DELETE_BATCH, delete_in_batches
 from vectis.errors import Conflict, DomainError, ValidationFailed
 
 MAX_KEY_LENGTH = 255
@@ -135,6 +137,15 @@ def replay_response(record: IdempotencyKey) -> HttpResponse:
     return response
 
 
-def purge_expired() -> int:
-    deleted, _ = IdempotencyKey.objects.filter(expires_at__lte=timezone.now()).delete()
-    return deleted
+def purge_expired(
+    *,
+    dry_run: bool = False,
+    batch: int = DELETE_BATCH,
+    progress: Callable[[int], object] | None = None,
+) -> int:
+    """Delete the keys past their lifetime, a batch per transaction. Returns how many were (or,
+    with `dry_run`, would be) deleted."""
+    expired = IdempotencyKey.objects.filter(expires_at__lte=timezone.now())
+    if dry_run:
+        return expired.count()
+    return delete_in_batches(expired, batch=batch, progress=progress)

@@ -17,7 +17,8 @@ One module per concern; this package is their public face (callers import
 - `delivery`: attempt_delivery, attempt_deliveries (claim, send, record)
 - `outcomes`: what a result means for the delivery and its endpoint
 - `endpoints`: endpoint_create/update/rotate_secret/delete/send_test
-- `replay`: delivery_redeliver, endpoint_recover, sweep
+- `replay`: delivery_redeliver, endpoint_recover (and its dry run), sweep
+- `retention`: deliveries_prune, events_prune (the `prune` command)
 - `policy`: retry schedule, leases, batch sizes; `queue`: handing attempts to workers
 """
 
@@ -44,7 +45,14 @@ from webhooks.services.policy import (
     DeliveryInProgress,
     EndpointDisabled,
 )
-from webhooks.services.replay import SweepResult, delivery_redeliver, endpoint_recover, sweep
+from webhooks.services.replay import (
+    SweepResult,
+    delivery_redeliver,
+    endpoint_recover,
+    endpoint_recover_count,
+    sweep,
+)
+from webhooks.services.retention import deliveries_prune, events_prune
 
 __all__ = [
     "MAX_ATTEMPTS",
@@ -56,6 +64,7 @@ __all__ = [
     "attempt_deliveries",
     "attempt_delivery",
     "classify",
+    "deliveries_prune",
     "delivery_redeliver",
     "emit",
     "emit_events",
@@ -63,9 +72,11 @@ __all__ = [
     "endpoint_create",
     "endpoint_delete",
     "endpoint_recover",
+    "endpoint_recover_count",
     "endpoint_rotate_secret",
     "endpoint_send_test",
     "endpoint_update",
+    "events_prune",
     "fan_out",
     "fan_out_many",
     "relay_pending",

@@ -50,10 +50,9 @@ def endpoint_recover(*, endpoint: WebhookEndpoint, since: datetime) -> int:
     while True:
         with transaction.atomic():
             batch = list(
-                Delivery.objects.select_for_update()
-                .filter(endpoint=endpoint, created_at__gte=since, pk__gt=last_pk)
-                .exclude(status=Delivery.SUCCEEDED)
-                .filter(unclaimed(timezone.now()))
+                _unsucceeded(endpoint, since, timezone.now())
+                .select_for_update()
+                .filter(pk__gt=last_pk)
                 .order_by("pk")[:RECOVER_BATCH]
             )
             if not batch:
@@ -61,6 +60,39 @@ def endpoint_recover(*, endpoint: WebhookEndpoint, since: datetime) -> int:
             _restart(batch)
         last_pk = batch[-1].pk
         total += len(batch)
+
+
+def endpoint_recover_count(*, endpoint: WebhookEndpoint, since: datetime) -> int:
+    """How many deliveries `endpoint_recover` would send now (those to restart and those to
+    create); changes nothing. Raises EndpointDisabled as recover does."""
+    endpoint.refresh_from_db()
+    if not endpoint.active:
+        raise EndpointDisabled()
+    missing = _missing_events(endpoint, max(since, endpoint.created_at)).count()
+    return _unsucceeded(endpoint, since, timezone.now()).count() + missing
+
+
+def _unsucceeded(endpoint: WebhookEndpoint, since: datetime, now: datetime):
+    """The endpoint's deliveries since `since` that have not succeeded and no worker holds."""
+    return (
+        Delivery.objects.filter(endpoint=endpoint, created_at__gte=since)
+        .exclude(status=Delivery.SUCCEEDED)
+        .filter(unclaimed(now))
+    )
+
+
+def _missing_events(endpoint: WebhookEndpoint, since: datetime):
+    """Fanned-out events since `since` the endpoint subscribes to and has no delivery of."""
+    events = (
+        Event.objects.filter(
+            account_id=endpoint.account_id, created_at__gte=since, fanned_out_at__isnull=False
+        )
+        .exclude(type="ping")
+        .exclude(deliveries__endpoint=endpoint)
+    )
+    if "*" not in endpoint.events:
+        events = events.filter(type__in=endpoint.events)
+    return events
 
 
 def _restart(deliveries) -> list[tuple[int, int]]:
@@ -78,15 +110,7 @@ def _restart(deliveries) -> list[tuple[int, int]]:
 
 
 def _create_missing_deliveries(endpoint: WebhookEndpoint, since: datetime) -> None:
-    events = (
-        Event.objects.filter(
-            account_id=endpoint.account_id, created_at__gte=since, fanned_out_at__isnull=False
-        )
-        .exclude(type="ping")
-        .exclude(deliveries__endpoint=endpoint)
-    )
-    if "*" not in endpoint.events:
-        events = events.filter(type__in=endpoint.events)
+    events = _missing_events(endpoint, since)
     last_pk = 0
     while True:
         batch = list(
