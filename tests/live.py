@@ -231,10 +231,21 @@ def redis_server():
 
 
 @contextmanager
-def celery_worker(redis_url: str, *, beat: bool = False, **env_overrides: str):
-    """A Celery worker (with beat when asked) against `redis_url` and the test database."""
+def celery_worker(
+    redis_url: str,
+    *,
+    beat: bool = False,
+    queues: str | None = None,
+    concurrency: int = 2,
+    **env_overrides: str,
+):
+    """A Celery worker (with beat when asked; of some queues only, when told) against
+    `redis_url` and the test database."""
     env = server_env(REDIS_URL=redis_url, **env_overrides)
-    args = [sys.executable, "-m", "celery", "-A", "vectis", "worker", "-c", "2", "-l", "INFO"]
+    args = [sys.executable, "-m", "celery", "-A", "vectis", "worker"]
+    args += ["-c", str(concurrency), "-l", "INFO"]
+    if queues:
+        args += ["-Q", queues, "-n", f"{queues.replace(',', '-')}@%h"]
     if beat:
         schedule = tempfile.mktemp(prefix="vectis-beat-")  # noqa: S306 (beat creates the file)
         args += ["-B", "-s", schedule]

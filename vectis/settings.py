@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from kombu import Queue
 from django.core.exceptions import ImproperlyConfigured
 
 from vectis import logs
@@ -193,6 +194,15 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": env_int("VECTIS_BROKER_SOCKET_TIMEOUT_SECONDS", 5),
 }
 VECTIS_BROKER_BACKOFF_SECONDS = env_int("VECTIS_BROKER_BACKOFF_SECONDS", 5)
+# Queues per kind of work, each with workers of its own in production (`celery -A vectis
+# worker -Q allocation`, `-Q webhooks`, `-Q default`), so a webhook backlog (slow receivers)
+# never delays allocation. A worker started without -Q consumes all three.
+CELERY_TASK_QUEUES = [Queue("default"), Queue("allocation"), Queue("webhooks")]
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {
+    "orders.*": {"queue": "allocation"},
+    "webhooks.*": {"queue": "webhooks"},
+}
 # Threads running network-bound work (webhook deliveries) when tasks run in-process.
 VECTIS_BACKGROUND_THREADS = env_int("VECTIS_BACKGROUND_THREADS", 2)
 # Tests run that work inline instead, so it is done when the call returns.
