@@ -14,8 +14,8 @@ import os
 from pathlib import Path
 
 import dj_database_url
-from kombu import Queue
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 from vectis import logs
 from vectis.api.openapi_settings import OPENAPI_SETTINGS

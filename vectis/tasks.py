@@ -11,6 +11,7 @@ waits on it (nor on a webhook receiver). Tests run it inline instead
 (VECTIS_BACKGROUND_INLINE), so it is done when the call returns.
 """
 
+import contextlib
 import contextvars
 import logging
 import threading
@@ -29,9 +30,25 @@ _pool: ThreadPoolExecutor | None = None
 _running: set = set()
 
 
+_paused = threading.local()
+
+
+@contextlib.contextmanager
+def left_to_sweeps():
+    """Queue nothing in this thread meanwhile (bulk seeding): each kind of work has a periodic
+    sweep that finds what was not queued, as after a broker outage."""
+    _paused.on = True
+    try:
+        yield
+    finally:
+        _paused.on = False
+
+
 def enqueue(task, args: tuple = (), *, countdown: float | None = None) -> bool:
     """Queue `task(*args)`; False when it was not queued (left to its sweep)."""
     global _broker_down_until
+    if getattr(_paused, "on", False):
+        return False
     if current_app.conf.task_always_eager:
         if not settings.VECTIS_BACKGROUND_INLINE:
             try:

@@ -55,7 +55,9 @@ def test_a_webhook_backlog_does_not_delay_allocation(close_db_in_threads, local_
     account.save()
     stock = Stock(account)
     stock.receive(stock.product("TEE"), stock.warehouse("MAIN"), 5)
-    created = Api(account).post("/v1/orders", order_body("Q-1", items=[{"sku": "TEE", "quantity": 1}]))
+    created = Api(account).post(
+        "/v1/orders", order_body("Q-1", items=[{"sku": "TEE", "quantity": 1}])
+    )
     assert created.status_code == 201, created.content
     order = Order.objects.get(public_id=created.json()["id"])
     assert order.status == "pending"

@@ -4,16 +4,18 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password
-from django.core.management.base import BaseCommand
-from django.db import transaction
+from django.core.management.base import BaseCommand, CommandError
+from django.db import models, transaction
 
 from catalog import services as catalog_services
 from catalog.models import Product
 from inventory import services as inventory_services
 from orders import services as order_services
+from vectis import tasks
 from vectis.accounts import services
 from vectis.accounts.models import ApiClient
 from vectis.accounts.scopes import ALL_SCOPES
+from vectis.commands import add_progress_argument, progress_bar
 from warehouses import services as warehouse_services
 from warehouses.models import Location, Warehouse
 
@@ -142,6 +144,23 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--base-url", default="http://127.0.0.1:8000")
+        parser.add_argument(
+            "--orders",
+            type=int,
+            default=0,
+            help="Also this many generated orders, in every status (see docs/operations.md).",
+        )
+        parser.add_argument(
+            "--products", type=int, default=50, help="Generated products (with --orders)."
+        )
+        parser.add_argument(
+            "--warehouses",
+            type=int,
+            default=2,
+            help="Warehouses in all (with --orders): the two demo ones and generated ones.",
+        )
+        parser.add_argument("--seed", type=int, default=1001, help="Random seed (with --orders).")
+        add_progress_argument(parser)
         parser.add_argument("--json", action="store_true", help="Print only the credentials JSON.")
         parser.add_argument(
             "--rotate", action="store_true", help="Give the demo client a new secret."
@@ -169,6 +188,10 @@ class Command(BaseCommand):
                     secret = services.api_client_rotate_secret(client=client)
                     rotated = True
         _save_secret(path, client, secret)
+        if options["orders"]:
+            if options["orders"] < 0 or options["products"] < 1 or options["warehouses"] < 1:
+                raise CommandError("--orders, --products and --warehouses must be positive.")
+            Scale(self, account, options).run()
 
         creds = {
             "account_id": account.public_id,
@@ -212,4 +235,245 @@ Get a token, then list the demo warehouses, their stock and the demo order:
 API docs: {base}/docs   ·   OpenAPI: {base}/v1/openapi.json
 {note}
 """
+        )
+
+
+BATCH = 1_000
+# Orders that go on through the per-order services (ship, deliver, return, cancel, hold): a
+# share of the generated ones, at most these many, so that every status exists while the run
+# stays a matter of minutes (the rest stay pending, allocated or backordered).
+# Shipping is the slow one (a label per package, ~0.1 s each).
+LIFECYCLE = {"ship": 300, "deliver": 150, "return": 40, "cancel": 200, "hold": 100}
+
+
+class Scale:
+    """`seed_demo --orders N`: a demo account the size of a real one. Products and stock first
+    (about 85% of the demand, so some orders wait as backorders), then orders imported a
+    thousand at a time as the CSV import writes them, allocated in batches as the dispatcher
+    does, and a share shipped, delivered, returned, cancelled or held through the services.
+    A webhook endpoint (disabled until you point it at a receiver) subscribes to everything."""
+
+    def __init__(self, command, account, options):
+        import random
+
+        self.command, self.account, self.options = command, account, options
+        self.rng = random.Random(options["seed"])  # noqa: S311 (demo data, not secrets)
+
+    def bar(self, total, desc, unit="orders"):
+        return progress_bar(
+            self.command, total=total, desc=desc, unit=unit, enabled=self.options["progress"]
+        )
+
+    def run(self) -> None:
+        from orders.models import Order
+
+        start = Order.objects.filter(account=self.account, channel="demo-scale").count()
+        wanted = self.options["orders"]
+        if start >= wanted:
+            self.command.stderr.write(f"{start} generated orders exist already: none added.")
+            return
+        # Nothing queued per order or event: the dispatcher, beat or `make run`'s scheduler
+        # relay the events and check low stock afterwards, as their sweeps do.
+        with tasks.left_to_sweeps():
+            skus = self.products()
+            warehouses = self.warehouses()
+            self.stock(skus, warehouses, wanted - start)
+            self.orders(skus, start, wanted)
+            self.allocate(wanted - start)
+            self.lifecycle(wanted - start)
+            self.webhook()
+        counts = dict(
+            Order.objects.filter(account=self.account)
+            .values_list("status")
+            .annotate(n=models.Count("id"))
+            .values_list("status", "n")
+        )
+        from returns.models import Return
+
+        returned = dict(
+            Return.objects.filter(order__account=self.account)
+            .values_list("status")
+            .annotate(n=models.Count("id"))
+            .values_list("status", "n")
+        )
+        # on stderr: stdout is the credentials (JSON with --json)
+        self.command.stderr.write("orders by status: " + json.dumps(counts, sort_keys=True))
+        self.command.stderr.write("returns by status: " + json.dumps(returned, sort_keys=True))
+
+    def products(self) -> list[str]:
+        skus = [f"SCALE-{n:05d}" for n in range(1, self.options["products"] + 1)]
+        have = set(
+            Product.objects.filter(account=self.account, sku__in=skus).values_list("sku", flat=True)
+        )
+        with self.bar(len(skus) - len(have), "products", "products") as bar:
+            for n, sku in enumerate(skus):
+                if sku in have:
+                    continue
+                price = f"{5 + (n % 40)}.{n % 100:02d}"
+                catalog_services.product_create(
+                    account=self.account,
+                    data={"sku": sku, "name": f"Generated product {n + 1}", "price": price},
+                )
+                bar.update()
+        return skus
+
+    def warehouses(self) -> list:
+        existing = list(Warehouse.objects.filter(account=self.account).order_by("pk"))
+        for n in range(len(existing) + 1, self.options["warehouses"] + 1):
+            template = DEMO_WAREHOUSES[n % 2]
+            data = {**template, "code": f"WH{n}", "name": f"Warehouse {n}", "priority": 1}
+            existing.append(warehouse_services.warehouse_create(account=self.account, data=data))
+        return existing[: self.options["warehouses"]]
+
+    def stock(self, skus, warehouses, orders: int) -> None:
+        # 1.5 lines of 1.5 units on average; 85% of it on hand, spread evenly
+        per_level = max(1, int(orders * 2.25 * 0.85 / (len(skus) * len(warehouses))))
+        with self.bar(len(skus) * len(warehouses), "stock", "levels") as bar:
+            products = Product.objects.filter(account=self.account, sku__in=skus)
+            for warehouse in warehouses:
+                location = Location.objects.get(warehouse=warehouse, is_default=True)
+                for product in products:
+                    inventory_services.adjust(
+                        product=product,
+                        location=location,
+                        reason="received",
+                        quantity=per_level,
+                        note="seed_demo --orders",
+                        actor="system:seed_demo",
+                    )
+                    bar.update()
+
+    def orders(self, skus, start: int, wanted: int) -> None:
+        from orders.services.imports import orders_import
+
+        names = ["Ada Lovelace", "Alan Turing", "Grace Hopper", "Edsger Dijkstra", "Barbara Liskov"]
+        prices = dict(Product.objects.filter(account=self.account).values_list("sku", "price"))
+        with self.bar(wanted - start, "orders") as bar:
+            for first in range(start, wanted, BATCH):
+                batch = []
+                for n in range(first, min(first + BATCH, wanted)):
+                    lines = self.rng.choice([1, 1, 2, 2, 3])
+                    chosen = self.rng.sample(skus, lines)
+                    name = self.rng.choice(names)
+                    batch.append(
+                        {
+                            "channel": "demo-scale",
+                            "external_id": f"SCALE-{n + 1:07d}",
+                            "currency": "USD",
+                            "items": [
+                                {
+                                    "sku": sku,
+                                    "quantity": self.rng.choice([1, 1, 2, 3]),
+                                    "price": prices[sku],
+                                }
+                                for sku in chosen
+                            ],
+                            "ship_to": {
+                                "name": name,
+                                "email": f"{name.split()[0].lower()}{n}@example.com",
+                                "address1": f"{n % 900 + 1} Demo Street",
+                                "city": "Phoenix",
+                                "state": "AZ",
+                                "postal_code": "85004",
+                                "country": "US",
+                            },
+                        }
+                    )
+                with transaction.atomic():
+                    outcomes = orders_import(
+                        account=self.account, orders=batch, actor="system:seed_demo"
+                    )
+                failed = [o for o in outcomes if o.status != "created"]
+                if failed:
+                    raise CommandError(f"generated order refused: {failed[0].error}")
+                bar.update(len(batch))
+
+    def allocate(self, generated: int) -> None:
+        """As the dispatcher would, oldest first, leaving the newest hundredth pending: the
+        dispatcher (or `make run`'s scheduler) allocates those when it next runs."""
+        from datetime import timedelta
+
+        from orders import services as orders
+        from orders.models import Order
+
+        due = Order.objects.filter(account=self.account, allocation_due_at__isnull=False)
+        left = max(1, generated // 100)
+        with self.bar(max(0, due.count() - left), "allocation") as bar:
+            while (count := due.count()) > left:
+                handled = orders.allocate_due(
+                    older_than=timedelta(0), limit=min(BATCH, count - left)
+                )
+                if not handled:
+                    return
+                bar.update(len(handled))
+
+    def lifecycle(self, generated: int) -> None:
+        from orders import constants
+        from orders.models import Order
+
+        actor = "system:seed_demo"
+        share = max(4, generated // 10)  # at most a tenth of the new orders each
+        limits = {kind: min(limit, share) for kind, limit in LIFECYCLE.items()}
+        mine = Order.objects.filter(account=self.account, channel="demo-scale")
+        allocated = list(
+            mine.filter(status=constants.ALLOCATED).order_by("?")[: limits["ship"] + 300]
+        )
+        to_ship, rest = allocated[: limits["ship"]], allocated[limits["ship"] :]
+        partial = list(mine.filter(status=constants.PARTIALLY_ALLOCATED))
+        partial = partial[: min(limits["hold"] // 2, len(partial) // 2)]
+        with self.bar(len(to_ship) + len(partial), "ship") as bar:
+            for order in [*to_ship, *partial]:  # the partial ones: partially_shipped
+                order_services.order_ship(order=order, actor=actor)
+                bar.update()
+        delivered = [
+            order_services.order_deliver(order=order, actor=actor)
+            for order in to_ship[: min(limits["deliver"], len(to_ship) // 2)]
+        ]
+        for n, order in enumerate(delivered[: limits["return"]]):
+            self._return(order, steps=n % 4)
+        waiting = list(
+            mine.filter(status__in=[constants.PENDING, constants.BACKORDERED]).order_by("-pk")
+        )
+        # from the backorders (the newest hundredth stays pending), and from allocated orders
+        cancelled = [*rest[: limits["cancel"] // 2], *waiting[-(limits["cancel"] // 2) :]]
+        for order in cancelled:
+            order_services.order_cancel(order=order, reason="demo", actor=actor)
+        for order in rest[limits["cancel"] // 2 :][: limits["hold"]]:
+            order_services.order_hold(order=order, reason="demo hold", actor=actor)
+
+    def _return(self, order, *, steps: int) -> None:
+        """A return left requested (0), authorized (1), received (2) or closed (3)."""
+        from returns import services as returns
+
+        actor = "system:seed_demo"
+        line = order.lines.order_by("position").first()
+        ret = returns.return_create(
+            order=order,
+            lines=[{"sku": line.sku, "quantity": 1, "reason": "no_longer_needed"}],
+            actor=actor,
+        )
+        if steps >= 1:
+            ret = returns.return_authorize(ret=ret, actor=actor)
+        if steps >= 2:
+            item = {"sku": line.sku, "quantity_received": 1, "condition": "new"}
+            items = [{**item, "disposition": "restock"}]
+            ret = returns.return_receive(ret=ret, items=items, actor=actor)
+        if steps >= 3:
+            returns.return_close(ret=ret, actor=actor)
+
+    def webhook(self) -> None:
+        from webhooks import services as webhooks
+        from webhooks.models import WebhookEndpoint
+
+        if WebhookEndpoint.objects.filter(account=self.account).exists():
+            return
+        webhooks.endpoint_create(
+            account=self.account,
+            data={
+                "url": "https://receiver.example.com/vectis",
+                "events": ["*"],
+                "description": "Demo endpoint: point it at your receiver (manage.py "
+                "webhook_listen) and enable it.",
+                "active": False,
+            },
         )
