@@ -152,6 +152,9 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
     # The session starts in UTC, so Django need not send set_config('TimeZone') on every
     # connection it takes from the pool.
     options.setdefault("options", "-c timezone=UTC")
+    # Behind PgBouncer's transaction pooling a server-side cursor (QuerySet.iterator() outside
+    # a transaction is declared WITH HOLD) would outlive the server connection it lives on.
+    _db["DISABLE_SERVER_SIDE_CURSORS"] = env_bool("DB_DISABLE_SERVER_SIDE_CURSORS", False)
     # Pooled connections by default in production (psycopg's pool, per process).
     if env_bool("DB_POOL", PRODUCTION):
         _db["CONN_MAX_AGE"] = 0
