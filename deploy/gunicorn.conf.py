@@ -51,6 +51,15 @@ if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="vectis-metrics-")
 
 
+def on_starting(server):
+    """A given directory starts empty: counters of an earlier run must not be added in."""
+    directory = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+    os.makedirs(directory, exist_ok=True)
+    for name in os.listdir(directory):
+        if name.endswith(".db"):
+            os.remove(os.path.join(directory, name))
+
+
 def child_exit(server, worker):
     """A worker that is gone leaves its counters in the sum and its gauges out of it."""
     from prometheus_client import multiprocess

@@ -94,7 +94,9 @@ def allowed(request) -> bool:
     token = settings.VECTIS_METRICS_TOKEN
     if token:
         scheme, _, presented = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
-        if scheme.lower() == "bearer" and hmac.compare_digest(presented, token):
+        # bytes: compare_digest refuses a str that is not ASCII (headers arrive as latin-1)
+        presented_bytes = presented.encode("latin-1", errors="replace")
+        if scheme.lower() == "bearer" and hmac.compare_digest(presented_bytes, token.encode()):
             return True
     try:
         address = ipaddress.ip_address(client_ip(request))

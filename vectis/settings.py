@@ -47,7 +47,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 # serves plain http on 127.0.0.1 and forces none of the https-only settings.
 SECURE_SSL_REDIRECT = env_bool("VECTIS_SECURE_SSL_REDIRECT", PRODUCTION)
 # Load-balancer probes often speak plain http to the backend (paths without the leading /).
-SECURE_REDIRECT_EXEMPT = env_list("VECTIS_SECURE_REDIRECT_EXEMPT", r"^healthz$,^readyz$")
+SECURE_REDIRECT_EXEMPT = env_list("VECTIS_SECURE_REDIRECT_EXEMPT", r"^healthz$,^readyz$,^metrics$")
 SECURE_HSTS_SECONDS = env_int("VECTIS_HSTS_SECONDS", 31_536_000 if PRODUCTION else 0)
 if SECURE_HSTS_SECONDS < 0:
     raise ImproperlyConfigured("VECTIS_HSTS_SECONDS must be 0 (off) or more")
@@ -213,7 +213,10 @@ VECTIS_BACKGROUND_INLINE = env_bool("VECTIS_BACKGROUND_INLINE", False)
 
 
 def _every(name: str, default: int) -> float:
-    return float(env_int(name, default))
+    seconds = env_int(name, default)
+    if seconds < 1:
+        raise ImproperlyConfigured(f"{name} must be at least 1 (seconds).")
+    return float(seconds)
 
 
 # Allocations asked for (intake, release, item changes) whose task has not run after

@@ -21,6 +21,7 @@ import json
 from dataclasses import dataclass
 
 from cryptography.fernet import InvalidToken
+from django.conf import settings
 from django.db import connection
 
 from vectis import crypto
@@ -41,6 +42,14 @@ class Position:
         return crypto.fernet().encrypt(payload.encode()).decode()
 
 
+def _expired(field: str, why: str) -> ValidationFailed:
+    return ValidationFailed(
+        f"{field} {why}; take a new snapshot (GET /v1/inventory/snapshot) or start from now.",
+        field=field,
+        code="token_expired",
+    )
+
+
 def _snapshots() -> bool:
     return connection.vendor == "postgresql"
 
@@ -57,9 +66,23 @@ def now() -> Position:
 
 
 def parse(token: str, field: str = "token") -> Position:
+    """The position a token names. Refused: a token this server did not issue; one older than
+    the events kept (VECTIS_RETENTION_EVENTS_DAYS: events it has not seen may be pruned); one
+    ahead of this database (issued before a restore: its transaction ids are not this
+    database's)."""
+    max_age = settings.VECTIS_RETENTION_EVENTS_DAYS * 86400
     try:
-        version, since, until, after = json.loads(crypto.fernet().decrypt(token.encode()))
-    except (InvalidToken, ValueError, TypeError):
+        raw = crypto.fernet().decrypt(token.encode(), ttl=max_age)
+        version, since, until, after = json.loads(raw)
+    except InvalidToken:
+        if _issued_here(token):
+            raise _expired(field, "is older than the events kept") from None
+        raise ValidationFailed(
+            f"{field} is not one this server issued; send meta.next_token as it came.",
+            field=field,
+            code="invalid_token",
+        ) from None
+    except (ValueError, TypeError):
         raise ValidationFailed(
             f"{field} is not one this server issued; send meta.next_token as it came.",
             field=field,
@@ -67,10 +90,36 @@ def parse(token: str, field: str = "token") -> Position:
         ) from None
     if version != VERSION or isinstance(since, str) != _snapshots():
         # made by another version, or on the other kind of database (a copied token)
-        raise ValidationFailed(
-            f"{field} is no longer valid; take a new snapshot.", field=field, code="token_expired"
-        )
+        raise _expired(field, "is no longer valid")
+    if _ahead(since):
+        raise _expired(field, "names transactions this database has not had (a restore?)")
     return Position(since=since, until=until, after=after)
+
+
+def _issued_here(token: str) -> bool:
+    try:
+        crypto.fernet().decrypt(token.encode())
+    except InvalidToken:
+        return False
+    return True
+
+
+def _ahead(since: str | int) -> bool:
+    with connection.cursor() as cursor:
+        if _snapshots():
+            # xmax only grows on one cluster: a token's above today's came from elsewhere
+            cursor.execute(
+                "SELECT pg_snapshot_xmax(%s::pg_snapshot)"
+                " > pg_snapshot_xmax(pg_current_snapshot())",
+                [since],
+            )
+        else:
+            # the highest event id ever handed out (AUTOINCREMENT), pruned rows included
+            cursor.execute(
+                "SELECT %s > COALESCE((SELECT seq FROM sqlite_sequence WHERE name = %s), 0)",
+                [since, Event._meta.db_table],
+            )
+        return bool(cursor.fetchone()[0])
 
 
 def events_after(queryset, position: Position, limit: int) -> tuple[list[Event], Position, bool]:

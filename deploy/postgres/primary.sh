@@ -14,6 +14,7 @@ exec docker-entrypoint.sh postgres \
     -c max_wal_senders="${POSTGRES_MAX_WAL_SENDERS:-10}" \
     -c max_replication_slots="${POSTGRES_MAX_REPLICATION_SLOTS:-10}" \
     -c wal_keep_size="${POSTGRES_WAL_KEEP_SIZE:-1GB}" \
+    -c max_slot_wal_keep_size="${POSTGRES_MAX_SLOT_WAL_KEEP_SIZE:-20GB}" \
     -c hot_standby=on \
     -c archive_mode=on \
     -c archive_timeout=300 \

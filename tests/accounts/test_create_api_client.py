@@ -88,3 +88,19 @@ def test_seed_demo_prints_working_credentials_and_is_rerunnable(client, settings
     fresh = seed()
     assert fresh["client_secret"] != rotated["client_secret"]
     assert status_with(fresh, fresh["client_secret"]) == 200
+
+
+def test_seed_demo_repairs_a_bad_or_open_credentials_file(client, settings, tmp_path):
+    path = tmp_path / "demo.json"
+    settings.VECTIS_DEMO_CREDENTIALS_FILE = str(path)
+    out = StringIO()
+    call_command("seed_demo", "--json", stdout=out)
+    first = json.loads(out.getvalue())
+    path.write_text("[]")  # valid JSON, not what it wrote
+    path.chmod(0o644)
+    out = StringIO()
+    call_command("seed_demo", "--json", stdout=out)
+    second = json.loads(out.getvalue())
+    assert second["client_secret"] != first["client_secret"]  # could not be kept: a new one
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert json.loads(path.read_text())["client_secret"] == second["client_secret"]

@@ -100,6 +100,8 @@ def test_a_disabled_endpoint_asked_for_by_id_is_an_error(deliveries):
         (["--account", "Nobody"], "No account with id or name 'Nobody'"),
         (["--since", "yesterday"], "--since 'yesterday': Use an RFC 3339 date-time"),
         (["--since", "2999-01-01"], "is in the future"),
+        # older than the delivery log: what arrived then is no longer known
+        (["--since", "2020-01-01"], "older than the delivery log keeps"),
     ],
 )
 def test_bad_arguments_are_refused(deliveries, args, message):

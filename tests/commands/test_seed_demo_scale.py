@@ -57,5 +57,6 @@ def test_bad_sizes_are_refused(settings, tmp_path):
     from django.core.management.base import CommandError
 
     settings.VECTIS_DEMO_CREDENTIALS_FILE = str(tmp_path / "demo.json")
-    with pytest.raises(CommandError, match="must be positive"):
-        call_command("seed_demo", "--orders", "10", "--products", "0", stdout=StringIO())
+    for args in (["--products", "2"], ["--warehouses", "0"]):
+        with pytest.raises(CommandError, match="must be positive, --products at least 3"):
+            call_command("seed_demo", "--orders", "10", *args, stdout=StringIO())

@@ -251,3 +251,16 @@ def test_secrets_are_cut_out_of_log_lines():
         assert secret not in rendered, secret
     assert line["headers"]["X-Request-ID"] == "req-1" and line["tokens_revoked"] == 3
     assert line["client_secret"] == logs.REDACTED
+
+
+@pytest.mark.django_db
+def test_odd_methods_and_tokens_cannot_break_the_metrics(client, settings):
+    # any token is a method to gunicorn: counted as "other", not a label of its own
+    assert client.generic("FOOBARX", "/healthz").status_code == 405
+    samples = scrape(client)
+    methods = {dict(k[1]).get("method") for k in samples if k[0] == "vectis_http_requests_total"}
+    assert "FOOBARX" not in methods and "other" in methods
+    # a token that is not ASCII is refused, not a 500
+    settings.VECTIS_METRICS_TOKEN = "scrape-me-" + "x" * 20
+    outside = {"REMOTE_ADDR": "203.0.113.9"}
+    assert client.get("/metrics", **outside, HTTP_AUTHORIZATION="Bearer é").status_code == 403

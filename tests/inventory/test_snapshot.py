@@ -280,3 +280,33 @@ def test_concurrent_writers_while_the_channel_snapshots_and_follows(settings, cl
     received += ids
     assert channel.agrees_with(inventory(api))
     assert len(received) == len(set(received)) > 50
+
+
+@pytest.mark.django_db
+def test_a_token_older_than_the_events_kept_or_from_another_database_is_expired(settings):
+    import json as jsonlib
+
+    from vectis import crypto
+    from webhooks import sync as webhooks_sync
+
+    account, _, _ = _world()
+    api = Api(account)
+    fresh = webhooks_sync.now()
+
+    def crafted(since, *, age_days: float = 0) -> str:
+        payload = jsonlib.dumps([webhooks_sync.VERSION, since, None, 0]).encode()
+        issued = int(time.time() - age_days * 86400)
+        return crypto.fernet().encrypt_at_time(payload, issued).decode()
+
+    ahead = "999999990:999999999:" if isinstance(fresh.since, str) else 10**12
+    for token in (
+        crafted(fresh.since, age_days=settings.VECTIS_RETENTION_EVENTS_DAYS + 1),
+        crafted(ahead),  # a restore gave this database lower transaction ids
+    ):
+        response = api.get("/v1/events/sync", {"token": token})
+        assert response.status_code == 400, response.content
+        assert error_of(response)["code"] == "token_expired"
+    # a recent token of this database is fine
+    assert (
+        api.get("/v1/events/sync", {"token": crafted(fresh.since, age_days=1)}).status_code == 200
+    )

@@ -210,6 +210,21 @@ def test_recover_refuses_a_disabled_endpoint(api, receiver_factory):
     assert api.post(f"/v1/webhooks/{created['id']}/recover", {}).status_code == 400
 
 
+def test_recover_refuses_a_since_older_than_the_delivery_log(api, receiver_factory, settings):
+    # succeeded deliveries older than the retention are pruned: from before then, an event
+    # without a delivery may well have arrived, and would be sent again
+    created = api.post("/v1/webhooks", {"url": receiver_factory().url, "events": ["*"]}).json()
+    days = settings.VECTIS_RETENTION_DELIVERIES_DAYS
+    since = timezone.now() - timedelta(days=days, hours=1)
+    response = api.post(f"/v1/webhooks/{created['id']}/recover", {"since": since.isoformat()})
+    assert response.status_code == 400
+    error = error_of(response)
+    assert (error["code"], error["field"]) == ("before_retention", "since")
+    within = timezone.now() - timedelta(days=days - 1)
+    ok = api.post(f"/v1/webhooks/{created['id']}/recover", {"since": within.isoformat()})
+    assert ok.status_code == 202
+
+
 # --- events feed ---------------------------------------------------------------------------
 def test_events_feed_filters_by_type_time_and_scope(account):
     services.emit(account, "order.created", {"id": "ord_1"})
@@ -294,7 +309,7 @@ def test_scope_matrix_over_every_webhook_endpoint(account, receiver_factory):
             (
                 "POST",
                 f"/v1/webhooks/{wid}/recover",
-                {"since": "2026-01-01T00:00:00Z"},
+                {"since": (timezone.now() - timedelta(days=1)).isoformat()},
                 "webhooks:manage",
             ),
             ("GET", f"/v1/webhooks/{wid}/deliveries", None, "webhooks:manage"),

@@ -1,4 +1,7 @@
+from datetime import timedelta
+
 from django import forms
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -145,10 +148,12 @@ class EventTypeListSerializer(serializers.Serializer):
 
 class RecoverSerializer(StrictSerializer):
     since = DateTimeField(
-        help_text="Resend every delivery created since this time that has not succeeded."
+        help_text="Resend every delivery created since this time that has not succeeded; at "
+        "most VECTIS_RETENTION_DELIVERIES_DAYS (30) days ago (older: 400 `before_retention`)."
     )
 
-    example = {"since": "2026-12-01T00:00:00Z"}
+    # within the delivery log's retention, whenever the schema is read
+    example = {"since": (timezone.now() - timedelta(days=1)).strftime("%Y-%m-%dT%H:00:00Z")}
 
 
 class RecoverResultSerializer(serializers.Serializer):

@@ -7,10 +7,11 @@ from django.db import migrations
 
 ADD = [
     "ALTER TABLE webhooks_event ADD COLUMN txid xid8 DEFAULT pg_current_xact_id()",
-    "CREATE INDEX event_account_txid ON webhooks_event (account_id, txid)",
+    # without blocking the writes of every service (they all emit events) while it builds
+    "CREATE INDEX CONCURRENTLY IF NOT EXISTS event_account_txid ON webhooks_event (account_id, txid)",
 ]
 DROP = [
-    "DROP INDEX IF EXISTS event_account_txid",
+    "DROP INDEX CONCURRENTLY IF EXISTS event_account_txid",
     "ALTER TABLE webhooks_event DROP COLUMN IF EXISTS txid",
 ]
 
@@ -28,6 +29,8 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+    atomic = False  # CREATE INDEX CONCURRENTLY runs outside a transaction
+
     dependencies = [
         ("webhooks", "0005_plural_names"),
     ]

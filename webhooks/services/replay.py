@@ -2,12 +2,14 @@
 periodic sweep that fans out what the relay missed and queues due retries."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from vectis.errors import ValidationFailed
 from webhooks.models import Delivery, DeliveryAttempt, Event, WebhookEndpoint
 from webhooks.services import queue
 from webhooks.services.fanout import fan_out_many
@@ -38,6 +40,20 @@ def delivery_redeliver(*, delivery: Delivery) -> Delivery:
     return delivery
 
 
+def check_since(since: datetime) -> None:
+    """Deliveries older than the retention are pruned, succeeded ones too, so before it an
+    event without a delivery may well have arrived: recovering from there would send it again."""
+    days = settings.VECTIS_RETENTION_DELIVERIES_DAYS
+    if since < timezone.now() - timedelta(days=days):
+        raise ValidationFailed(
+            f"since is older than the delivery log keeps ({days} days, "
+            "VECTIS_RETENTION_DELIVERIES_DAYS): what arrived before then is no longer known, "
+            "so it would be sent again.",
+            field="since",
+            code="before_retention",
+        )
+
+
 def endpoint_recover(*, endpoint: WebhookEndpoint, since: datetime) -> int:
     """Resend everything `endpoint` should have received since `since` and did not: deliveries
     that failed or still wait for a retry, and matching events it never got a delivery for
@@ -45,6 +61,7 @@ def endpoint_recover(*, endpoint: WebhookEndpoint, since: datetime) -> int:
     endpoint.refresh_from_db()
     if not endpoint.active:
         raise EndpointDisabled()
+    check_since(since)
     _create_missing_deliveries(endpoint, max(since, endpoint.created_at))
     total, last_pk = 0, 0
     while True:
@@ -68,6 +85,7 @@ def endpoint_recover_count(*, endpoint: WebhookEndpoint, since: datetime) -> int
     endpoint.refresh_from_db()
     if not endpoint.active:
         raise EndpointDisabled()
+    check_since(since)
     missing = _missing_events(endpoint, max(since, endpoint.created_at)).count()
     return _unsucceeded(endpoint, since, timezone.now()).count() + missing
 

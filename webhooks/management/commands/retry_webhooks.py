@@ -8,9 +8,11 @@ from django.utils import timezone
 
 from vectis.accounts.selectors import account_by_id_or_name
 from vectis.commands import add_progress_argument, progress_bar
+from vectis.errors import ValidationFailed
 from vectis.serializers import parse_date_time
 from webhooks import services
 from webhooks.selectors import endpoints_matching
+from webhooks.services.replay import check_since
 
 
 class Command(BaseCommand):
@@ -90,6 +92,10 @@ class Command(BaseCommand):
             raise CommandError(f"--since {value!r}: {exc}") from None
         if since > now:
             raise CommandError(f"--since {value!r} is in the future.")
+        try:
+            check_since(since)
+        except ValidationFailed as exc:
+            raise CommandError(f"--since {value!r}: {exc.message}") from None
         return since
 
     @staticmethod

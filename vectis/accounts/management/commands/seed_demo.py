@@ -121,18 +121,24 @@ def _kept_secret(path: Path, client: ApiClient) -> str | None:
         saved = json.loads(path.read_text())
     except (OSError, ValueError):
         return None
-    secret = saved.get("client_secret") if isinstance(saved, dict) else None
+    if not isinstance(saved, dict):
+        return None
+    secret = saved.get("client_secret")
     if saved.get("client_id") != client.client_id or not isinstance(secret, str):
         return None
     return secret if check_password(secret, client.application.client_secret) else None
 
 
 def _save_secret(path: Path, client: ApiClient, secret: str) -> None:
-    """Readable by this user only: it is the demo account's password."""
+    """Readable by this user only: it is the demo account's password. Written beside the
+    path and moved over it, so a link there is replaced, not followed."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    partial = path.with_name(f".{path.name}.{os.getpid()}")
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
     with os.fdopen(fd, "w") as f:
+        os.fchmod(f.fileno(), 0o600)
         json.dump({"client_id": client.client_id, "client_secret": secret}, f)
+    os.replace(partial, path)
 
 
 class Command(BaseCommand):
@@ -168,6 +174,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         path = Path(settings.VECTIS_DEMO_CREDENTIALS_FILE)
+        if not os.access(path.parent if path.parent.exists() else Path.cwd(), os.W_OK):
+            raise CommandError(
+                f"Cannot write {path} (VECTIS_DEMO_CREDENTIALS_FILE): the secret could not be "
+                "kept. Point it at a writable file."
+            )
         rotated: bool | None = False  # None: a new client
         with transaction.atomic():
             account, _ = services.account_get_or_create(name=DEMO_ACCOUNT)
@@ -189,8 +200,10 @@ class Command(BaseCommand):
                     rotated = True
         _save_secret(path, client, secret)
         if options["orders"]:
-            if options["orders"] < 0 or options["products"] < 1 or options["warehouses"] < 1:
-                raise CommandError("--orders, --products and --warehouses must be positive.")
+            if options["orders"] < 0 or options["products"] < 3 or options["warehouses"] < 1:
+                raise CommandError(
+                    "--orders and --warehouses must be positive, --products at least 3."
+                )
             Scale(self, account, options).run()
 
         creds = {
@@ -399,12 +412,12 @@ class Scale:
         due = Order.objects.filter(account=self.account, allocation_due_at__isnull=False)
         left = max(1, generated // 100)
         with self.bar(max(0, due.count() - left), "allocation") as bar:
-            while (count := due.count()) > left:
+            before = None
+            while (count := due.count()) > left and count != before:
+                before = count  # stops when a round changed nothing (orders that fail)
                 handled = orders.allocate_due(
                     older_than=timedelta(0), limit=min(BATCH, count - left)
                 )
-                if not handled:
-                    return
                 bar.update(len(handled))
 
     def lifecycle(self, generated: int) -> None:
