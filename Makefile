@@ -6,6 +6,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# pytest-xdist workers of `make test` (each with its own test database and Redis database)
+TEST_WORKERS ?= 2
 # `make run` serves plain http on $(HOST): development mode, even with DATABASE_URL set
 # (which alone would mean production). VECTIS_ENV=production make run to try the https rules.
 VECTIS_ENV ?= development
@@ -48,7 +50,7 @@ run: install
 
 ## Install with the dev tools, lint, then run the whole test suite.
 test: install-dev lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 lint:
 	$(BIN)/ruff check .

@@ -7,7 +7,17 @@ import uuid
 # PostgreSQL (which alone would mean production). Set before the real settings are read.
 os.environ["VECTIS_ENV"] = "development"
 
-from vectis.settings import *  # noqa: F403
+# Under pytest-xdist (`make test` runs two workers) each worker has its own test database
+# (pytest-django names them test_<name>_gw0, …) and its own Redis database, so the cache,
+# rate-limit buckets and token generations of one never meet the other's.
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+if _worker.startswith("gw") and int(_worker[2:] or 0) > 0 and os.environ.get("REDIS_URL"):
+    _base, _, _db = os.environ["REDIS_URL"].rpartition("/")
+    if _db.isdigit():
+        # below the suite's own (15), the contract run's (14): 8, 7, …
+        os.environ["REDIS_URL"] = f"{_base}/{max(0, 9 - int(_worker[2:]))}"
+
+from vectis.settings import *  # noqa: E402, F403
 
 # Client secrets are hashed with Django's hashers; PBKDF2's cost is for production, not tests.
 PASSWORD_HASHERS = [
